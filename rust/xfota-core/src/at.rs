@@ -1,0 +1,278 @@
+//! The `AT#XFOTA` grammar.
+//!
+//! `AT#XFOTA=<op>[,<file_url>[,<sec_tag>[,<apn>]]]`, `AT#XFOTA=?`; the name is case-insensitive.
+//! Lines arrive without their terminator. The grammar is strict: no spaces outside quoted
+//! strings, only printable ASCII, integers as plain decimal digits, strings in double quotes
+//! with no escapes, an empty unquoted field means "absent".
+
+use crate::url::{Scheme, Url, UrlError};
+use crate::ImageType;
+use heapless::Vec;
+
+/// The command name, compared case-insensitively.
+pub const NAME: &str = "AT#XFOTA";
+/// Longest accepted `<apn>` (3GPP TS 23.003 §9.1: the APN is at most 100 octets).
+pub const APN_MAX_LEN: usize = 100;
+/// Largest `<sec_tag>` (the modem's security tags are non-negative `int`s).
+pub const SEC_TAG_MAX: u32 = 2_147_483_647;
+const MAX_FIELDS: usize = 4;
+
+/// A parsed `AT#XFOTA` command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Command<'a> {
+    /// `AT#XFOTA=?`.
+    Test,
+    /// `AT#XFOTA=0`: cancel the download.
+    Cancel,
+    /// `AT#XFOTA=1,...` or `AT#XFOTA=2,...`: start a download.
+    Start(Start<'a>),
+    /// `AT#XFOTA=8`: erase the MCUboot secondary slot.
+    EraseApp,
+    /// `AT#XFOTA=9`: erase the modem scratch area.
+    EraseModem,
+}
+
+/// Parameters of a start command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Start<'a> {
+    /// Op 1 (app) or 2 (modem delta).
+    pub image: ImageType,
+    /// The validated URL.
+    pub url: Url<'a>,
+    /// `<sec_tag>`: always `Some` for https; `None` for http (a given sec_tag is ignored there).
+    pub sec_tag: Option<u32>,
+    /// `<apn>`, validated.
+    pub apn: Option<&'a str>,
+}
+
+/// Why a line addressed to `AT#XFOTA` was refused (answered `ERROR`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reject {
+    /// Bare `AT#XFOTA` (no execute form).
+    Execute,
+    /// `AT#XFOTA?` (read is not supported).
+    Read,
+    /// Anything after the name that is not `=` or `=?`, or a byte outside printable ASCII.
+    Syntax,
+    /// Unterminated string, text after a closing quote, a non-digit in an integer field.
+    Field,
+    /// More than four parameters, or a parameter the op does not take.
+    TooMany,
+    /// `<op>` missing, not an integer, or not one of 0, 1, 2, 8, 9.
+    Op,
+    /// Op 1/2 without `<file_url>`, or the URL is not a quoted string.
+    MissingUrl,
+    /// The URL is invalid.
+    Url(UrlError),
+    /// `<sec_tag>` quoted, not decimal, or above [`SEC_TAG_MAX`].
+    SecTag,
+    /// `https` without `<sec_tag>`.
+    HttpsNeedsSecTag,
+    /// `<apn>` not quoted, empty, too long, or not a valid APN.
+    Apn,
+}
+
+/// Result of parsing one AT line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Parsed<'a> {
+    /// The line is not `AT#XFOTA` (another command: the shell forwards it).
+    NotMine,
+    /// A valid command.
+    Command(Command<'a>),
+    /// An `AT#XFOTA` line that must be answered `ERROR`.
+    Invalid(Reject),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Field<'a> {
+    Empty,
+    Num(&'a [u8]),
+    Str(&'a [u8]),
+}
+
+fn split_fields(mut rest: &[u8]) -> Result<Vec<Field<'_>, MAX_FIELDS>, Reject> {
+    let mut fields = Vec::new();
+    loop {
+        let (field, after) = if let Some(body) = rest.strip_prefix(b"\"") {
+            let close = body
+                .iter()
+                .position(|&b| b == b'"')
+                .ok_or(Reject::Field)?;
+            let (s, tail) = body.split_at_checked(close).ok_or(Reject::Field)?;
+            (Field::Str(s), tail.get(1..).unwrap_or(&[]))
+        } else {
+            let end = rest.iter().position(|&b| b == b',').unwrap_or(rest.len());
+            let (n, tail) = rest.split_at_checked(end).ok_or(Reject::Field)?;
+            if !n.iter().all(u8::is_ascii_digit) {
+                return Err(Reject::Field);
+            }
+            (if n.is_empty() { Field::Empty } else { Field::Num(n) }, tail)
+        };
+        fields.push(field).map_err(|_| Reject::TooMany)?;
+        match after.split_first() {
+            None => return Ok(fields),
+            Some((b',', tail)) => rest = tail,
+            Some(_) => return Err(Reject::Field),
+        }
+    }
+}
+
+/// Decimal digits to a number no larger than `max`.
+fn number(digits: &[u8], max: u32) -> Option<u32> {
+    let mut v: u32 = 0;
+    for &d in digits {
+        v = v.checked_mul(10)?.checked_add(u32::from(d.checked_sub(b'0')?))?;
+        if v > max {
+            return None;
+        }
+    }
+    Some(v)
+}
+
+/// APN network identifier: dot-separated labels of letters, digits and hyphens, each 1..63
+/// long. This character set cannot alter an AT string the shell builds from it.
+fn valid_apn(apn: &[u8]) -> bool {
+    !apn.is_empty()
+        && apn.len() <= APN_MAX_LEN
+        && apn.split(|&b| b == b'.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
+fn parse_start<'a>(image: ImageType, params: &[Field<'a>]) -> Result<Command<'a>, Reject> {
+    let mut it = params.iter();
+    let url = match it.next() {
+        Some(Field::Str(raw)) => Url::parse(raw).map_err(Reject::Url)?,
+        _ => return Err(Reject::MissingUrl),
+    };
+    let sec_tag = match it.next() {
+        None | Some(Field::Empty) => None,
+        Some(Field::Num(d)) => Some(number(d, SEC_TAG_MAX).ok_or(Reject::SecTag)?),
+        Some(Field::Str(_)) => return Err(Reject::SecTag),
+    };
+    let apn = match it.next() {
+        None | Some(Field::Empty) => None,
+        Some(Field::Str(raw)) if valid_apn(raw) => {
+            Some(core::str::from_utf8(raw).map_err(|_| Reject::Apn)?)
+        }
+        Some(_) => return Err(Reject::Apn),
+    };
+    let sec_tag = match url.scheme {
+        Scheme::Https => Some(sec_tag.ok_or(Reject::HttpsNeedsSecTag)?),
+        Scheme::Http => None,
+    };
+    Ok(Command::Start(Start {
+        image,
+        url,
+        sec_tag,
+        apn,
+    }))
+}
+
+fn parse_params(params: &[u8]) -> Result<Command<'_>, Reject> {
+    let fields = split_fields(params)?;
+    let (op, rest) = fields.split_first().ok_or(Reject::Op)?;
+    let op = match op {
+        Field::Num(d) => number(d, 9).ok_or(Reject::Op)?,
+        _ => return Err(Reject::Op),
+    };
+    let no_params = |cmd: Command<'static>| {
+        if rest.is_empty() {
+            Ok(cmd)
+        } else {
+            Err(Reject::TooMany)
+        }
+    };
+    match op {
+        0 => no_params(Command::Cancel),
+        8 => no_params(Command::EraseApp),
+        9 => no_params(Command::EraseModem),
+        1 => parse_start(ImageType::App, rest),
+        2 => parse_start(ImageType::Modem, rest),
+        _ => Err(Reject::Op),
+    }
+}
+
+/// Parses one AT line (without its terminator).
+pub fn parse(line: &[u8]) -> Parsed<'_> {
+    let Some((name, tail)) = line.split_at_checked(NAME.len()) else {
+        return Parsed::NotMine;
+    };
+    if !name.eq_ignore_ascii_case(NAME.as_bytes()) {
+        return Parsed::NotMine;
+    }
+    let result = match tail.split_first() {
+        None => Err(Reject::Execute),
+        Some((b'?', _)) if tail.len() == 1 => Err(Reject::Read),
+        Some((b'=', params)) => {
+            if !line.iter().all(|&b| (0x20..=0x7e).contains(&b)) {
+                Err(Reject::Syntax)
+            } else if params == b"?" {
+                Ok(Command::Test)
+            } else {
+                parse_params(params)
+            }
+        }
+        // `AT#XFOTAX...` is some other command.
+        Some((b, _)) if b.is_ascii_alphanumeric() || *b == b'_' => return Parsed::NotMine,
+        Some(_) => Err(Reject::Syntax),
+    };
+    match result {
+        Ok(c) => Parsed::Command(c),
+        Err(r) => Parsed::Invalid(r),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forms() {
+        assert_eq!(parse(b"at#xfota=?"), Parsed::Command(Command::Test));
+        assert_eq!(parse(b"AT#XFOTA"), Parsed::Invalid(Reject::Execute));
+        assert_eq!(parse(b"AT#XFOTA?"), Parsed::Invalid(Reject::Read));
+        assert_eq!(parse(b"AT#XFOTAX=1"), Parsed::NotMine);
+        assert_eq!(parse(b"AT+CFUN=1"), Parsed::NotMine);
+        assert_eq!(parse(b"AT#XFOTA=0"), Parsed::Command(Command::Cancel));
+        assert_eq!(parse(b"AT#XFOTA=00"), Parsed::Command(Command::Cancel));
+        assert_eq!(parse(b"AT#XFOTA=0,"), Parsed::Invalid(Reject::TooMany));
+        assert_eq!(parse(b"AT#XFOTA=3"), Parsed::Invalid(Reject::Op));
+        assert_eq!(parse(b"AT#XFOTA="), Parsed::Invalid(Reject::Op));
+        assert_eq!(parse(b"AT#XFOTA= 1"), Parsed::Invalid(Reject::Field));
+    }
+
+    #[test]
+    fn start_fields() {
+        let p = parse(b"AT#XFOTA=2,\"https://h/f\",42,\"apn.ex-1\"");
+        let Parsed::Command(Command::Start(s)) = p else {
+            panic!("{p:?}");
+        };
+        assert_eq!(s.image, ImageType::Modem);
+        assert_eq!(s.sec_tag, Some(42));
+        assert_eq!(s.apn, Some("apn.ex-1"));
+        let p = parse(b"AT#XFOTA=1,\"http://h/f\",42");
+        let Parsed::Command(Command::Start(s)) = p else {
+            panic!("{p:?}");
+        };
+        assert_eq!(s.sec_tag, None);
+        assert_eq!(
+            parse(b"AT#XFOTA=1,\"https://h/f\""),
+            Parsed::Invalid(Reject::HttpsNeedsSecTag)
+        );
+        assert_eq!(
+            parse(b"AT#XFOTA=1,\"https://h/f\",,\"a\""),
+            Parsed::Invalid(Reject::HttpsNeedsSecTag)
+        );
+        assert_eq!(
+            parse(b"AT#XFOTA=1,\"http://h/f\",2147483648"),
+            Parsed::Invalid(Reject::SecTag)
+        );
+        assert_eq!(
+            parse(b"AT#XFOTA=1,\"http://h/f\",1,\"a\",1"),
+            Parsed::Invalid(Reject::TooMany)
+        );
+    }
+}

@@ -1,0 +1,89 @@
+//! Sans-IO core of the Serial LTE Modem `AT#XFOTA` command.
+//!
+//! Everything that decides behaviour lives here: the AT grammar ([`at`]), URL validation and the
+//! split into the downloader's host and file ([`url`]), the FOTA state machine ([`Fota`]), the
+//! unsolicited result codes ([`urc`]) and the persisted record ([`record`]).
+//!
+//! The core performs no I/O. Inputs are AT lines, download events and one boot report; effects
+//! (start a download, erase a slot, persist a record, ...) are requested through the [`Port`]
+//! trait and output bytes (responses and URCs, exactly as they go on the UART) through [`Out`].
+//! It uses no heap, no globals and no `core::fmt`.
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(
+    test,
+    allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)
+)]
+
+pub mod at;
+mod fsm;
+pub mod record;
+pub mod url;
+pub mod urc;
+
+pub use fsm::{
+    BootReport, Config, DownloadEvent, ErasePoll, Fota, LineResult, LogEvent, Out, Port, StateView,
+    SwapType, DEFAULT_CONFIG,
+};
+pub use url::{DownloadRequest, DownloadTarget};
+
+/// Image type of a FOTA session: the `<op>` that started it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum ImageType {
+    /// Application image for MCUboot's secondary slot (`<op>` 1).
+    App = 1,
+    /// Modem delta image for the modem's scratch area (`<op>` 2).
+    Modem = 2,
+}
+
+impl ImageType {
+    /// The image type for a raw integer (1 app, 2 modem), `None` for anything else.
+    pub fn from_raw(raw: u8) -> Option<Self> {
+        match raw {
+            1 => Some(Self::App),
+            2 => Some(Self::Modem),
+            _ => None,
+        }
+    }
+}
+
+/// `<fota_stage>` of the `#XFOTA` notification.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Stage {
+    /// 0: init (idle, no session).
+    Init = 0,
+    /// 1: download in progress.
+    Download = 1,
+    /// 2: download, modem scratch erase pending.
+    ErasePending = 2,
+    /// 3: download, modem scratch erased.
+    Erased = 3,
+    /// 4: downloaded, waiting for activation (reset).
+    Downloaded = 4,
+    /// 5: complete (reported once after the reboot that activated the image).
+    Complete = 5,
+}
+
+/// `<fota_status>` of the `#XFOTA` notification.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Status {
+    /// 0: OK.
+    Ok = 0,
+    /// 1: error; `<fota_info>` carries the error code.
+    Error = 1,
+    /// 2: cancelled.
+    Cancelled = 2,
+    /// 3: reverted (application FOTA only).
+    Reverted = 3,
+}
+
+/// Download failed (`<fota_info>` 1), also used for every cause not listed below.
+pub const ERR_DOWNLOAD_FAILED: i32 = 1;
+/// Update image rejected (`<fota_info>` 2).
+pub const ERR_IMAGE_REJECTED: i32 = 2;
+/// Update image mismatch (`<fota_info>` 3): `<op>` 1 with a modem image or the reverse.
+pub const ERR_IMAGE_MISMATCH: i32 = 3;
