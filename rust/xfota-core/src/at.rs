@@ -11,8 +11,9 @@ use heapless::Vec;
 
 /// The command name, compared case-insensitively.
 pub const NAME: &str = "AT#XFOTA";
-/// Longest accepted `<apn>` (3GPP TS 23.003 §9.1: the APN is at most 100 octets).
-pub const APN_MAX_LEN: usize = 100;
+/// Longest accepted `<apn>`: lte_lc's PDN module (sdk-nrf v3.2.4,
+/// `lib/lte_link_control/modules/pdn.c`, `APN_STR_MAX_LEN` 64 with the NUL) refuses longer ones.
+pub const APN_MAX_LEN: usize = 63;
 /// Largest `<sec_tag>` (the modem's security tags are non-negative `int`s).
 pub const SEC_TAG_MAX: u32 = 2_147_483_647;
 const MAX_FIELDS: usize = 4;
@@ -94,10 +95,7 @@ fn split_fields(mut rest: &[u8]) -> Result<Vec<Field<'_>, MAX_FIELDS>, Reject> {
     let mut fields = Vec::new();
     loop {
         let (field, after) = if let Some(body) = rest.strip_prefix(b"\"") {
-            let close = body
-                .iter()
-                .position(|&b| b == b'"')
-                .ok_or(Reject::Field)?;
+            let close = body.iter().position(|&b| b == b'"').ok_or(Reject::Field)?;
             let (s, tail) = body.split_at_checked(close).ok_or(Reject::Field)?;
             (Field::Str(s), tail.get(1..).unwrap_or(&[]))
         } else {
@@ -106,7 +104,14 @@ fn split_fields(mut rest: &[u8]) -> Result<Vec<Field<'_>, MAX_FIELDS>, Reject> {
             if !n.iter().all(u8::is_ascii_digit) {
                 return Err(Reject::Field);
             }
-            (if n.is_empty() { Field::Empty } else { Field::Num(n) }, tail)
+            (
+                if n.is_empty() {
+                    Field::Empty
+                } else {
+                    Field::Num(n)
+                },
+                tail,
+            )
         };
         fields.push(field).map_err(|_| Reject::TooMany)?;
         match after.split_first() {
@@ -121,7 +126,9 @@ fn split_fields(mut rest: &[u8]) -> Result<Vec<Field<'_>, MAX_FIELDS>, Reject> {
 fn number(digits: &[u8], max: u32) -> Option<u32> {
     let mut v: u32 = 0;
     for &d in digits {
-        v = v.checked_mul(10)?.checked_add(u32::from(d.checked_sub(b'0')?))?;
+        v = v
+            .checked_mul(10)?
+            .checked_add(u32::from(d.checked_sub(b'0')?))?;
         if v > max {
             return None;
         }
@@ -137,7 +144,9 @@ fn valid_apn(apn: &[u8]) -> bool {
         && apn.split(|&b| b == b'.').all(|label| {
             !label.is_empty()
                 && label.len() <= 63
-                && label.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-')
+                && label
+                    .iter()
+                    .all(|&b| b.is_ascii_alphanumeric() || b == b'-')
         })
 }
 

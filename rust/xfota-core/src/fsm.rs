@@ -4,9 +4,7 @@ use crate::at::{self, Command, Parsed, Reject, Start};
 use crate::record::{Record, RecordError, RECORD_LEN};
 use crate::urc::{self, Urc};
 use crate::url::{DownloadRequest, DownloadTarget};
-use crate::{
-    ImageType, Stage, ERR_DOWNLOAD_FAILED, ERR_IMAGE_MISMATCH, ERR_IMAGE_REJECTED,
-};
+use crate::{ImageType, Stage, ERR_DOWNLOAD_FAILED, ERR_IMAGE_MISMATCH, ERR_IMAGE_REJECTED};
 
 /// Progress of a modem scratch erase.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,10 +87,12 @@ pub enum DownloadEvent {
     Erased,
     /// The image is completely downloaded and ready for activation.
     Finished,
-    /// The download failed; `fota_download`'s error cause (1 download failed, 2 invalid
-    /// update, 3 type mismatch; anything else maps to 1).
+    /// The download failed, with NCS's `enum fota_download_error_cause` value (see
+    /// [`crate::cause`]): `INVALID_UPDATE` reports `<fota_info>` 2, `TYPE_MISMATCH` 3,
+    /// anything else 1.
     Error(i32),
-    /// The downloader cancelled.
+    /// The downloader cancelled. `fota_download_cancel()` delivers this later, from the
+    /// downloader's thread; the core already reported the cancel and swallows that echo.
     Cancelled,
 }
 
@@ -150,10 +150,11 @@ pub struct Config {
     pub modem_erase_poll_ms: u32,
 }
 
-/// Defaults (the Serial LTE Modem waits up to 30 s, polling every second).
+/// Defaults, as Nordic's Serial Modem: up to 60 s (`CONFIG_DFU_TARGET_MODEM_TIMEOUT`),
+/// polling every 2 s.
 pub const DEFAULT_CONFIG: Config = Config {
-    modem_erase_timeout_ms: 30_000,
-    modem_erase_poll_ms: 1_000,
+    modem_erase_timeout_ms: 60_000,
+    modem_erase_poll_ms: 2_000,
 };
 
 /// What [`Fota::handle_line`] did with a line.
@@ -199,6 +200,8 @@ struct Session {
     target: DownloadTarget,
 }
 
+// No heap by design: the session (with the downloader's host/file) lives inline.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Phase {
     Idle,
@@ -214,6 +217,8 @@ pub struct Fota {
     config: Config,
     next_session: u16,
     booted: bool,
+    /// A cancel was requested and its `Cancelled` echo has not arrived yet.
+    cancel_echo: bool,
 }
 
 fn write_urc(out: &mut impl Out, urc: Urc) {
@@ -222,7 +227,8 @@ fn write_urc(out: &mut impl Out, urc: Urc) {
 
 fn error_code(cause: i32) -> i32 {
     match cause {
-        ERR_IMAGE_REJECTED | ERR_IMAGE_MISMATCH => cause,
+        crate::cause::INVALID_UPDATE => ERR_IMAGE_REJECTED,
+        crate::cause::TYPE_MISMATCH => ERR_IMAGE_MISMATCH,
         _ => ERR_DOWNLOAD_FAILED,
     }
 }
@@ -239,6 +245,7 @@ impl Fota {
             config,
             next_session: 1,
             booted: false,
+            cancel_echo: false,
         })
     }
 
@@ -271,7 +278,12 @@ impl Fota {
 
     /// Handles one AT line (without terminator). Writes the response (and any notification
     /// that belongs before it) to `out`.
-    pub fn handle_line(&mut self, line: &[u8], port: &mut impl Port, out: &mut impl Out) -> LineResult {
+    pub fn handle_line(
+        &mut self,
+        line: &[u8],
+        port: &mut impl Port,
+        out: &mut impl Out,
+    ) -> LineResult {
         let result = match at::parse(line) {
             Parsed::NotMine => return LineResult::NotMine,
             Parsed::Invalid(reason) => {
@@ -292,7 +304,12 @@ impl Fota {
         }
     }
 
-    fn execute(&mut self, cmd: Command<'_>, port: &mut impl Port, out: &mut impl Out) -> Result<(), ()> {
+    fn execute(
+        &mut self,
+        cmd: Command<'_>,
+        port: &mut impl Port,
+        out: &mut impl Out,
+    ) -> Result<(), ()> {
         match cmd {
             Command::Test => {
                 out.write(urc::TEST_RESPONSE);
@@ -305,7 +322,12 @@ impl Fota {
         }
     }
 
-    fn start(&mut self, start: &Start<'_>, port: &mut impl Port, out: &mut impl Out) -> Result<(), ()> {
+    fn start(
+        &mut self,
+        start: &Start<'_>,
+        port: &mut impl Port,
+        out: &mut impl Out,
+    ) -> Result<(), ()> {
         if self.phase != Phase::Idle {
             return Err(());
         }
@@ -350,6 +372,7 @@ impl Fota {
             port.log(LogEvent::CancelFailed(errno));
             return Err(());
         }
+        self.cancel_echo = true;
         self.end_session(image, port);
         write_urc(out, Urc::cancelled());
         Ok(())
@@ -411,6 +434,12 @@ impl Fota {
         port: &mut impl Port,
         out: &mut impl Out,
     ) {
+        if event == DownloadEvent::Cancelled && self.cancel_echo {
+            // The echo of our own cancel: it may carry the id of a session started since.
+            self.cancel_echo = false;
+            port.log(LogEvent::StaleEvent);
+            return;
+        }
         let s = match &mut self.phase {
             Phase::Downloading(s) if s.id == session => s,
             _ => {
@@ -432,13 +461,17 @@ impl Fota {
                     port.log(LogEvent::StaleEvent);
                     return;
                 }
-                s.stage = if event == DownloadEvent::Erased {
+                let stage = if event == DownloadEvent::Erased {
                     Stage::Erased
                 } else {
                     Stage::ErasePending
                 };
-                if let Some(u) = Urc::ok(s.stage) {
-                    write_urc(out, u);
+                // Reported on change only (NCS repeats "erase pending" on its erase timeout).
+                if stage != s.stage {
+                    s.stage = stage;
+                    if let Some(u) = Urc::ok(stage) {
+                        write_urc(out, u);
+                    }
                 }
             }
             DownloadEvent::Finished => {
@@ -517,15 +550,19 @@ impl Fota {
                     Err(errno) => Some(Urc::error(Stage::Complete, errno)),
                 },
                 SwapType::None => Some(Urc::reverted()),
-                SwapType::Other(errno) if errno < 0 => Some(Urc::error(Stage::Complete, errno)),
-                SwapType::Test | SwapType::Perm | SwapType::Fail | SwapType::Other(_) => {
-                    Some(Urc::error(Stage::Complete, ERR_IMAGE_REJECTED))
-                }
+                // As Nordic's Serial Modem: the swap type (or the errno reading it) is the info.
+                SwapType::Test => Some(Urc::error(Stage::Complete, 2)),
+                SwapType::Perm => Some(Urc::error(Stage::Complete, 3)),
+                SwapType::Fail => Some(Urc::error(Stage::Complete, 5)),
+                SwapType::Other(code) => Some(Urc::error(Stage::Complete, code)),
             },
             ImageType::Modem => match report.modem_result {
                 Some(MODEM_DFU_OK) => Urc::ok(Stage::Complete),
                 Some(MODEM_DFU_VOLTAGE_LOW) => {
+                    // Not applied; the modem retries at the next boot. Say so (as Nordic's
+                    // Serial Modem does) and keep the record for the final result.
                     port.log(LogEvent::ModemVoltageLow);
+                    write_urc(out, Urc::error(Stage::Downloaded, MODEM_DFU_VOLTAGE_LOW));
                     None
                 }
                 Some(code) => Some(Urc::error(Stage::Complete, code)),

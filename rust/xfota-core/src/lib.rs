@@ -13,14 +13,19 @@
 #![deny(missing_docs)]
 #![cfg_attr(
     test,
-    allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
 )]
 
 pub mod at;
 mod fsm;
 pub mod record;
-pub mod url;
 pub mod urc;
+pub mod url;
 
 pub use fsm::{
     BootReport, Config, DownloadEvent, ErasePoll, Fota, LineResult, LogEvent, Out, Port, StateView,
@@ -87,3 +92,20 @@ pub const ERR_DOWNLOAD_FAILED: i32 = 1;
 pub const ERR_IMAGE_REJECTED: i32 = 2;
 /// Update image mismatch (`<fota_info>` 3): `<op>` 1 with a modem image or the reverse.
 pub const ERR_IMAGE_MISMATCH: i32 = 3;
+
+/// NCS `enum fota_download_error_cause` (`include/net/fota_download.h`, sdk-nrf v3.2.4), the
+/// value carried by [`DownloadEvent::Error`].
+pub mod cause {
+    /// `FOTA_DOWNLOAD_ERROR_CAUSE_NO_ERROR`.
+    pub const NO_ERROR: i32 = 0;
+    /// `FOTA_DOWNLOAD_ERROR_CAUSE_CONNECT_FAILED`.
+    pub const CONNECT_FAILED: i32 = 1;
+    /// `FOTA_DOWNLOAD_ERROR_CAUSE_DOWNLOAD_FAILED`.
+    pub const DOWNLOAD_FAILED: i32 = 2;
+    /// `FOTA_DOWNLOAD_ERROR_CAUSE_INVALID_UPDATE`: reported as `<fota_info>` 2 (rejected).
+    pub const INVALID_UPDATE: i32 = 3;
+    /// `FOTA_DOWNLOAD_ERROR_CAUSE_TYPE_MISMATCH`: reported as `<fota_info>` 3 (mismatch).
+    pub const TYPE_MISMATCH: i32 = 4;
+    /// `FOTA_DOWNLOAD_ERROR_CAUSE_INTERNAL`.
+    pub const INTERNAL: i32 = 5;
+}

@@ -95,12 +95,7 @@ impl Urc {
         let mut s: String<URC_MAX_LEN> = String::new();
         // Capacity is proven sufficient by the longest case (27 bytes) in the unit tests; a
         // failed write would leave a shorter string, which the tests would catch.
-        let _ = uwrite!(
-            s,
-            "\r\n#XFOTA: {},{}",
-            self.stage as u8,
-            self.status as u8
-        );
+        let _ = uwrite!(s, "\r\n#XFOTA: {},{}", self.stage as u8, self.status as u8);
         if let Some(info) = self.info {
             let _ = uwrite!(s, ",{}", info);
         }

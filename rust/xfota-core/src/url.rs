@@ -272,7 +272,12 @@ mod tests {
             (b"http://[::1]x/y", UrlError::Host),
         ];
         for (raw, err) in cases {
-            assert_eq!(Url::parse(raw), Err(*err), "{:?}", core::str::from_utf8(raw));
+            assert_eq!(
+                Url::parse(raw),
+                Err(*err),
+                "{:?}",
+                core::str::from_utf8(raw)
+            );
         }
         assert!(Url::parse(b"http://[::1]:80/y").is_ok());
         assert!(Url::parse(b"http://h:65535/y").is_ok());

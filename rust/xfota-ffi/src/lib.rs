@@ -499,6 +499,7 @@ fn panic(_info: &core::panic::PanicInfo<'_>) -> ! {
 pub extern "C" fn rust_eh_personality() {}
 
 #[cfg(test)]
+#[allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use std::{env, fs, path::Path};
@@ -532,6 +533,10 @@ mod tests {
     fn state_size_is_tight() {
         // The constant must not waste more than 64 bytes over the real size.
         eprintln!("core state: {} bytes", size_of::<Storage>());
-        assert!(size_of::<Storage>() + 64 >= XFOTA_STATE_SIZE, "{}", size_of::<Storage>());
+        assert!(
+            size_of::<Storage>() + 64 >= XFOTA_STATE_SIZE,
+            "{}",
+            size_of::<Storage>()
+        );
     }
 }

@@ -75,10 +75,7 @@ const EV_START_MODEM: Ev<'static> = Ev::Start {
     apn: None,
     session: 1,
 };
-const STARTED_APP: (Step, Expect) = (
-    Step::Line(START_APP),
-    ex(&[EV_START_APP, OK], app1(None)),
-);
+const STARTED_APP: (Step, Expect) = (Step::Line(START_APP), ex(&[EV_START_APP, OK], app1(None)));
 const STARTED_MODEM: (Step, Expect) = (
     Step::Line(START_MODEM),
     ex(&[EV_START_MODEM, OK], modem1(Stage::Download, None)),
@@ -94,11 +91,19 @@ const U_REVERTED: Ev<'static> = Ev::Out(b"\r\n#XFOTA: 5,3\r\n");
 /// The app image downloaded completely and waits (stage 4).
 const FINISHED_APP: (Step, Expect) = (
     Step::Event(D::Finished),
-    exs(&[U_0, U_100, Ev::Save(APP), U_DOWNLOADED], waiting(APP), APP),
+    exs(
+        &[U_0, U_100, Ev::Save(APP), U_DOWNLOADED],
+        waiting(APP),
+        APP,
+    ),
 );
 const FINISHED_MODEM: (Step, Expect) = (
     Step::Event(D::Finished),
-    exs(&[U_0, U_100, Ev::Save(MODEM), U_DOWNLOADED], waiting(MODEM), MODEM),
+    exs(
+        &[U_0, U_100, Ev::Save(MODEM), U_DOWNLOADED],
+        waiting(MODEM),
+        MODEM,
+    ),
 );
 
 const MODEM_UUID_ERROR: i32 = 0x440_0004;
@@ -338,7 +343,7 @@ pub static CASES: &[Case] = &[
                 ex(&[Ev::Out(b"\r\n#XFOTA: 3,0\r\n")], modem1(Stage::Erased, None)),
             ),
             (
-                Step::Event(D::Error(4)),
+                Step::Event(D::Error(5)),
                 ex(
                     &[Ev::Reset(MODEM), Ev::Out(b"\r\n#XFOTA: 3,1,1\r\n")],
                     IDLE,
@@ -361,13 +366,13 @@ pub static CASES: &[Case] = &[
         ],
     },
     Case {
-        name: "8: download errors map causes 1/2/3 (others to 1) and reset the DFU target",
+        name: "8: download errors: NCS causes INVALID_UPDATE->2, TYPE_MISMATCH->3, others->1; DFU target reset",
         config: DEFAULT_CONFIG,
         script: OK_SCRIPT,
         steps: &[
             STARTED_APP,
             (
-                Step::Event(D::Error(3)),
+                Step::Event(D::Error(4)),
                 ex(&[Ev::Reset(APP), Ev::Out(b"\r\n#XFOTA: 1,1,3\r\n")], IDLE),
             ),
             (
@@ -375,7 +380,7 @@ pub static CASES: &[Case] = &[
                 ex(&[EV_START_APP_S2, OK], dl(APP, Stage::Download, None, 2)),
             ),
             (
-                Step::Event(D::Error(2)),
+                Step::Event(D::Error(3)),
                 ex(&[Ev::Reset(APP), Ev::Out(b"\r\n#XFOTA: 1,1,2\r\n")], IDLE),
             ),
             (
@@ -456,11 +461,11 @@ pub static CASES: &[Case] = &[
                 ex(
                     &[
                         Ev::ModemEraseStart,
-                        Ev::Sleep(1000),
+                        Ev::Sleep(2000),
                         Ev::ModemErasePoll,
-                        Ev::Sleep(1000),
+                        Ev::Sleep(2000),
                         Ev::ModemErasePoll,
-                        Ev::Sleep(1000),
+                        Ev::Sleep(2000),
                         Ev::ModemErasePoll,
                         OK,
                     ],
@@ -488,9 +493,9 @@ pub static CASES: &[Case] = &[
                 ex(
                     &[
                         Ev::ModemEraseStart,
-                        Ev::Sleep(1000),
+                        Ev::Sleep(2000),
                         Ev::ModemErasePoll,
-                        Ev::Sleep(1000),
+                        Ev::Sleep(2000),
                         Ev::ModemErasePoll,
                         Ev::Clear,
                         OK,
@@ -510,7 +515,7 @@ pub static CASES: &[Case] = &[
         steps: &[(Step::Line(b"AT#XFOTA=9"), ex(&[Ev::ModemEraseStart, OK], IDLE))],
     },
     Case {
-        name: "10: op 9 erase timeout -> ERROR after the configured time",
+        name: "10: op 9 erase timeout -> ERROR after the configured time (pending = keep waiting)",
         config: Config {
             modem_erase_timeout_ms: 2500,
             modem_erase_poll_ms: 1000,
@@ -556,7 +561,7 @@ pub static CASES: &[Case] = &[
                 ex(
                     &[
                         Ev::ModemEraseStart,
-                        Ev::Sleep(1000),
+                        Ev::Sleep(2000),
                         Ev::ModemErasePoll,
                         Ev::Log(L::EraseFailed(-5)),
                         ERROR,
@@ -604,7 +609,7 @@ pub static CASES: &[Case] = &[
         ],
     },
     Case {
-        name: "11: app boot FAIL -> 5,1,2; confirm failure -> 5,1,<errno>",
+        name: "11: app boot FAIL -> 5,1,5 (swap type, as Nordic); confirm failure -> 5,1,<errno>",
         config: DEFAULT_CONFIG,
         script: Script {
             confirm: -5,
@@ -615,7 +620,7 @@ pub static CASES: &[Case] = &[
             FINISHED_APP,
             (
                 boot(5, None),
-                ex(&[READY, Ev::Out(b"\r\n#XFOTA: 5,1,2\r\n"), Ev::Clear], IDLE),
+                ex(&[READY, Ev::Out(b"\r\n#XFOTA: 5,1,5\r\n"), Ev::Clear], IDLE),
             ),
             (
                 Step::Line(START_APP),
@@ -640,7 +645,15 @@ pub static CASES: &[Case] = &[
             FINISHED_MODEM,
             (
                 boot(1, Some(0x440_0005)),
-                exs(&[READY, Ev::Log(L::ModemVoltageLow)], waiting(MODEM), MODEM),
+                exs(
+                    &[
+                        READY,
+                        Ev::Log(L::ModemVoltageLow),
+                        Ev::Out(b"\r\n#XFOTA: 4,1,71303173\r\n"),
+                    ],
+                    waiting(MODEM),
+                    MODEM,
+                ),
             ),
             (boot(1, None), exs(&[READY], waiting(MODEM), MODEM)),
             (
@@ -707,6 +720,65 @@ pub static CASES: &[Case] = &[
                     IDLE,
                     APP,
                 ),
+            ),
+        ],
+    },
+    Case {
+        name: "9: the cancel echo arriving after a new start (tagged with its id) is swallowed",
+        config: DEFAULT_CONFIG,
+        script: OK_SCRIPT,
+        steps: &[
+            STARTED_APP,
+            (
+                Step::Line(b"AT#XFOTA=0"),
+                ex(&[Ev::Cancel, Ev::Reset(APP), U_CANCELLED, OK], IDLE),
+            ),
+            (
+                Step::Line(START_APP),
+                ex(&[EV_START_APP_S2, OK], dl(APP, Stage::Download, None, 2)),
+            ),
+            (
+                Step::EventFor(2, D::Cancelled),
+                ex(&[Ev::Log(L::StaleEvent)], dl(APP, Stage::Download, None, 2)),
+            ),
+            (
+                Step::EventFor(2, D::Progress(0)),
+                ex(&[U_0], dl(APP, Stage::Download, Some(0), 2)),
+            ),
+        ],
+    },
+    Case {
+        name: "6: erase pending repeated (NCS erase timeout) is reported once",
+        config: DEFAULT_CONFIG,
+        script: OK_SCRIPT,
+        steps: &[
+            STARTED_MODEM,
+            (
+                Step::Event(D::ErasePending),
+                ex(
+                    &[Ev::Out(b"\r\n#XFOTA: 2,0\r\n")],
+                    modem1(Stage::ErasePending, None),
+                ),
+            ),
+            (Step::Event(D::ErasePending), ex(&[], modem1(Stage::ErasePending, None))),
+        ],
+    },
+    Case {
+        name: "11: app boot TEST/PERM -> 5,1,<swap type>; a swap read error -> 5,1,<errno>",
+        config: DEFAULT_CONFIG,
+        script: OK_SCRIPT,
+        steps: &[
+            STARTED_APP,
+            FINISHED_APP,
+            (
+                boot(2, None),
+                ex(&[READY, Ev::Out(b"\r\n#XFOTA: 5,1,2\r\n"), Ev::Clear], IDLE),
+            ),
+            STARTED_APP,
+            FINISHED_APP,
+            (
+                boot(-5, None),
+                ex(&[READY, Ev::Out(b"\r\n#XFOTA: 5,1,-5\r\n"), Ev::Clear], IDLE),
             ),
         ],
     },

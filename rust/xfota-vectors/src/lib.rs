@@ -237,7 +237,11 @@ impl Port for FakePort<'_, '_> {
             && req.target.file_with_nul().last() == Some(&0);
         self.ev(Ev::Start {
             image: req.image,
-            host: if nul_ok { req.target.host() } else { "<no NUL>" },
+            host: if nul_ok {
+                req.target.host()
+            } else {
+                "<no NUL>"
+            },
             file: req.target.file(),
             sec_tag: req.sec_tag,
             apn: req.apn,
@@ -391,7 +395,9 @@ pub fn run_case(case: &Case, observer: &mut dyn FnMut(usize, &Ev<'_>)) -> Result
         if fota.state() != expect.state {
             return Err(fail(step_no, MismatchKind::State));
         }
-        let now = stored.and_then(|b| Record::decode(&b).ok()).map(|r| r.image);
+        let now = stored
+            .and_then(|b| Record::decode(&b).ok())
+            .map(|r| r.image);
         if now != expect.stored {
             return Err(fail(step_no, MismatchKind::Stored));
         }

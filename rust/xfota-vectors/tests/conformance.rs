@@ -19,6 +19,11 @@ fn conformance_table() {
             failed.push(m);
         }
     }
-    assert!(failed.is_empty(), "{} of {} cases failed", failed.len(), CASES.len());
+    assert!(
+        failed.is_empty(),
+        "{} of {} cases failed",
+        failed.len(),
+        CASES.len()
+    );
     assert!(CASES.len() >= 20);
 }

@@ -13,9 +13,14 @@ mod bindings;
 pub use bindings::*;
 
 #[cfg(test)]
+#[allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     extern crate std;
-    use std::{env, fs, path::Path, string::{String, ToString}};
+    use std::{
+        env, fs,
+        path::Path,
+        string::{String, ToString},
+    };
 
     /// Regenerates the bindings and compares them with the committed file.
     /// `XFOTA_BLESS=1` rewrites the committed file instead.
@@ -34,7 +39,10 @@ mod tests {
             Err(e) => {
                 // Without libclang there is nothing to compare against: say so loudly.
                 std::eprintln!("SKIPPED zephyr-sys drift check: bindgen failed: {e}");
-                assert!(env::var_os("CI").is_none(), "bindgen/libclang must work in CI");
+                assert!(
+                    env::var_os("CI").is_none(),
+                    "bindgen/libclang must work in CI"
+                );
                 return;
             }
         };
