@@ -53,7 +53,7 @@ pub enum Reject {
     Execute,
     /// `AT#XFOTA?` (read is not supported).
     Read,
-    /// Anything after the name that is not `=` or `=?`, or a byte outside printable ASCII.
+    /// Anything after the name that is not `=` or `=?`.
     Syntax,
     /// Unterminated string, text after a closing quote, a non-digit in an integer field.
     Field,
@@ -88,16 +88,49 @@ pub enum Parsed<'a> {
 enum Field<'a> {
     Empty,
     Num(&'a [u8]),
-    Str(&'a [u8]),
+    /// A quoted string and whether all its bytes are printable ASCII other than space.
+    Str(&'a [u8], bool),
+}
+
+/// Finds the closing quote and checks the characters on the way: one pass over the string,
+/// four bytes at a time (the start command's URL is up to 255 bytes; this is its hot loop).
+fn quoted(body: &[u8]) -> Option<(&[u8], bool, &[u8])> {
+    const ONES: u32 = 0x0101_0101;
+    const HIGH: u32 = 0x8080_8080;
+    let mut printable = true;
+    let mut done = 0;
+    for chunk in body.chunks_exact(4) {
+        let Ok(bytes) = <[u8; 4]>::try_from(chunk) else {
+            break;
+        };
+        let w = u32::from_le_bytes(bytes);
+        let q = w ^ (ONES * u32::from(b'"'));
+        // Exact "some byte is..." tests (no false positives for existence):
+        let has_quote = q.wrapping_sub(ONES) & !q & HIGH;
+        let has_below_0x21 = w.wrapping_sub(ONES * 0x21) & !w & HIGH;
+        let has_above_0x7e = (w.wrapping_add(ONES) | w) & HIGH;
+        if has_quote != 0 {
+            break;
+        }
+        printable &= has_below_0x21 | has_above_0x7e == 0;
+        done += 4;
+    }
+    let tail = body.get(done..)?;
+    let close = done
+        + tail.iter().position(|&b| {
+            printable &= crate::class::is(b, crate::class::URL) || b == b'"';
+            b == b'"'
+        })?;
+    let (s, tail) = body.split_at_checked(close)?;
+    Some((s, printable, tail.get(1..).unwrap_or(&[])))
 }
 
 fn split_fields(mut rest: &[u8]) -> Result<Vec<Field<'_>, MAX_FIELDS>, Reject> {
     let mut fields = Vec::new();
     loop {
         let (field, after) = if let Some(body) = rest.strip_prefix(b"\"") {
-            let close = body.iter().position(|&b| b == b'"').ok_or(Reject::Field)?;
-            let (s, tail) = body.split_at_checked(close).ok_or(Reject::Field)?;
-            (Field::Str(s), tail.get(1..).unwrap_or(&[]))
+            let (s, printable, tail) = quoted(body).ok_or(Reject::Field)?;
+            (Field::Str(s, printable), tail)
         } else {
             let end = rest.iter().position(|&b| b == b',').unwrap_or(rest.len());
             let (n, tail) = rest.split_at_checked(end).ok_or(Reject::Field)?;
@@ -136,34 +169,44 @@ fn number(digits: &[u8], max: u32) -> Option<u32> {
     Some(v)
 }
 
-/// APN network identifier: dot-separated labels of letters, digits and hyphens, each 1..63
-/// long. This character set cannot alter an AT string the shell builds from it.
+/// APN network identifier: dot-separated labels of letters, digits and hyphens (at most
+/// [`APN_MAX_LEN`] in all, so each label fits 3GPP's 63). This character set cannot alter an AT
+/// string the shell builds from it. One pass.
 fn valid_apn(apn: &[u8]) -> bool {
-    !apn.is_empty()
-        && apn.len() <= APN_MAX_LEN
-        && apn.split(|&b| b == b'.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && label
-                    .iter()
-                    .all(|&b| b.is_ascii_alphanumeric() || b == b'-')
-        })
+    if apn.len() > APN_MAX_LEN {
+        return false;
+    }
+    let mut label = 0usize;
+    for &b in apn {
+        if b == b'.' {
+            if label == 0 {
+                return false;
+            }
+            label = 0;
+        } else if crate::class::is(b, crate::class::APN) {
+            label += 1;
+        } else {
+            return false;
+        }
+    }
+    label > 0
 }
 
 fn parse_start<'a>(image: ImageType, params: &[Field<'a>]) -> Result<Command<'a>, Reject> {
     let mut it = params.iter();
     let url = match it.next() {
-        Some(Field::Str(raw)) => Url::parse(raw).map_err(Reject::Url)?,
+        Some(Field::Str(raw, true)) => Url::parse_printable(raw).map_err(Reject::Url)?,
+        Some(Field::Str(_, false)) => return Err(Reject::Url(UrlError::Charset)),
         _ => return Err(Reject::MissingUrl),
     };
     let sec_tag = match it.next() {
         None | Some(Field::Empty) => None,
         Some(Field::Num(d)) => Some(number(d, SEC_TAG_MAX).ok_or(Reject::SecTag)?),
-        Some(Field::Str(_)) => return Err(Reject::SecTag),
+        Some(Field::Str(..)) => return Err(Reject::SecTag),
     };
     let apn = match it.next() {
         None | Some(Field::Empty) => None,
-        Some(Field::Str(raw)) if valid_apn(raw) => {
+        Some(Field::Str(raw, _)) if valid_apn(raw) => {
             Some(core::str::from_utf8(raw).map_err(|_| Reject::Apn)?)
         }
         Some(_) => return Err(Reject::Apn),
@@ -215,15 +258,10 @@ pub fn parse(line: &[u8]) -> Parsed<'_> {
     let result = match tail.split_first() {
         None => Err(Reject::Execute),
         Some((b'?', _)) if tail.len() == 1 => Err(Reject::Read),
-        Some((b'=', params)) => {
-            if !line.iter().all(|&b| (0x20..=0x7e).contains(&b)) {
-                Err(Reject::Syntax)
-            } else if params == b"?" {
-                Ok(Command::Test)
-            } else {
-                parse_params(params)
-            }
-        }
+        // No separate pass over the line: outside quotes only digits and commas pass the
+        // field checks, inside quotes the URL and APN checks refuse anything not printable.
+        Some((b'=', b"?")) => Ok(Command::Test),
+        Some((b'=', params)) => parse_params(params),
         // `AT#XFOTAX...` is some other command.
         Some((b, _)) if b.is_ascii_alphanumeric() || *b == b'_' => return Parsed::NotMine,
         Some(_) => Err(Reject::Syntax),
@@ -237,6 +275,28 @@ pub fn parse(line: &[u8]) -> Parsed<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn quoted_naive(body: &[u8]) -> Option<(&[u8], bool, &[u8])> {
+        let close = body.iter().position(|&b| b == b'"')?;
+        let s = &body[..close];
+        let printable = s.iter().all(|&b| (0x21..=0x7e).contains(&b));
+        Some((s, printable, &body[close + 1..]))
+    }
+
+    proptest! {
+        #[test]
+        fn quoted_matches_naive(body in proptest::collection::vec(any::<u8>(), 0..40)) {
+            prop_assert_eq!(quoted(&body), quoted_naive(&body));
+        }
+
+        #[test]
+        fn quoted_matches_naive_mostly_printable(
+            body in proptest::collection::vec(prop_oneof![8 => 0x21u8..0x7f, 1 => any::<u8>()], 0..80)
+        ) {
+            prop_assert_eq!(quoted(&body), quoted_naive(&body));
+        }
+    }
 
     #[test]
     fn forms() {

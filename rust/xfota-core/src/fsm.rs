@@ -197,11 +197,8 @@ struct Session {
     stage: Stage,
     percent: Option<u8>,
     id: u16,
-    target: DownloadTarget,
 }
 
-// No heap by design: the session (with the downloader's host/file) lives inline.
-#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Phase {
     Idle,
@@ -214,6 +211,9 @@ enum Phase {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fota {
     phase: Phase,
+    /// The running session's host/file. Outside the phase enum so it is written in place,
+    /// never moved: the downloader keeps pointers into it.
+    target: DownloadTarget,
     config: Config,
     next_session: u16,
     booted: bool,
@@ -242,6 +242,7 @@ impl Fota {
         }
         Some(Self {
             phase: Phase::Idle,
+            target: DownloadTarget::default(),
             config,
             next_session: 1,
             booted: false,
@@ -271,7 +272,7 @@ impl Fota {
     /// The running session's download target (host/file stay valid until it ends).
     pub fn target(&self) -> Option<&DownloadTarget> {
         match &self.phase {
-            Phase::Downloading(s) => Some(&s.target),
+            Phase::Downloading(_) => Some(&self.target),
             _ => None,
         }
     }
@@ -328,35 +329,29 @@ impl Fota {
         port: &mut impl Port,
         out: &mut impl Out,
     ) -> Result<(), ()> {
-        if self.phase != Phase::Idle {
+        if self.phase != Phase::Idle || !self.target.set(&start.url) {
             return Err(());
         }
-        let target = DownloadTarget::new(&start.url).ok_or(())?;
         let id = self.next_session;
-        // The target moves into the state before the port sees it: the downloader keeps the
-        // host/file pointers for the whole download, so they must point into the state.
-        self.phase = Phase::Downloading(Session {
-            image: start.image,
-            stage: Stage::Download,
-            percent: None,
-            id,
-            target,
-        });
-        let started = match &self.phase {
-            Phase::Downloading(s) => port.start_download(&DownloadRequest {
-                image: start.image,
-                session: id,
-                target: &s.target,
-                sec_tag: start.sec_tag,
-                apn: start.apn,
-            }),
-            _ => Err(-22),
-        };
         self.next_session = id.wrapping_add(1).max(1);
+        let started = port.start_download(&DownloadRequest {
+            image: start.image,
+            session: id,
+            target: &self.target,
+            sec_tag: start.sec_tag,
+            apn: start.apn,
+        });
         match started {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                self.phase = Phase::Downloading(Session {
+                    image: start.image,
+                    stage: Stage::Download,
+                    percent: None,
+                    id,
+                });
+                Ok(())
+            }
             Err(errno) => {
-                self.phase = Phase::Idle;
                 write_urc(out, Urc::error(Stage::Download, errno));
                 Err(())
             }

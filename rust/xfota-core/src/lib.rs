@@ -22,6 +22,7 @@
 )]
 
 pub mod at;
+mod class;
 mod fsm;
 pub mod record;
 pub mod urc;

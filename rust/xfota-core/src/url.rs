@@ -78,10 +78,7 @@ fn valid_port(port: &str) -> bool {
 }
 
 fn valid_authority(authority: &str) -> Result<(), UrlError> {
-    if authority.contains('@') {
-        return Err(UrlError::Userinfo);
-    }
-    let port = if let Some(rest) = authority.strip_prefix('[') {
+    let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
         // IPv6 literal: [hex:hex...]
         let (lit, after) = rest.split_once(']').ok_or(UrlError::Host)?;
         if lit.is_empty()
@@ -92,8 +89,8 @@ fn valid_authority(authority: &str) -> Result<(), UrlError> {
             return Err(UrlError::Host);
         }
         match after {
-            "" => None,
-            _ => Some(after.strip_prefix(':').ok_or(UrlError::Host)?),
+            "" => (lit, None),
+            _ => (lit, Some(after.strip_prefix(':').ok_or(UrlError::Host)?)),
         }
     } else {
         let (host, port) = match authority.split_once(':') {
@@ -103,14 +100,24 @@ fn valid_authority(authority: &str) -> Result<(), UrlError> {
         if host.is_empty()
             || !host
                 .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_')
+                .all(|b| crate::class::is(b, crate::class::HOST))
         {
-            return Err(UrlError::Host);
+            // Say why when it is userinfo (`user[:pass]@host`).
+            return Err(if authority.contains('@') {
+                UrlError::Userinfo
+            } else {
+                UrlError::Host
+            });
         }
-        port
+        (host, port)
     };
     match port {
-        Some(p) if !valid_port(p) => Err(UrlError::Port),
+        _ if host.is_empty() => Err(UrlError::Host),
+        Some(p) if !valid_port(p) => Err(if p.contains('@') {
+            UrlError::Userinfo
+        } else {
+            UrlError::Port
+        }),
         _ => Ok(()),
     }
 }
@@ -118,11 +125,18 @@ fn valid_authority(authority: &str) -> Result<(), UrlError> {
 impl<'a> Url<'a> {
     /// Validates `raw` (the bytes between the quotes) as an http/https URL.
     pub fn parse(raw: &'a [u8]) -> Result<Self, UrlError> {
+        if !raw.iter().all(|&b| printable(b)) {
+            return Err(UrlError::Charset);
+        }
+        Self::parse_printable(raw)
+    }
+
+    /// [`Url::parse`] for bytes already known to be printable ASCII without space or `"` (the
+    /// AT parser checks that while it looks for the closing quote), so the path needs no
+    /// second pass.
+    pub fn parse_printable(raw: &'a [u8]) -> Result<Self, UrlError> {
         if raw.is_empty() || raw.len() > URL_MAX_LEN {
             return Err(UrlError::Length);
-        }
-        if !raw.iter().all(|&b| (0x21..=0x7e).contains(&b) && b != b'"') {
-            return Err(UrlError::Charset);
         }
         let s = core::str::from_utf8(raw).map_err(|_| UrlError::Charset)?;
         let (scheme, rest) = if let Some(r) = strip_prefix_ignore_case(s, "https://") {
@@ -145,6 +159,11 @@ impl<'a> Url<'a> {
     }
 }
 
+/// Printable ASCII without space and double quote.
+fn printable(b: u8) -> bool {
+    crate::class::is(b, crate::class::URL)
+}
+
 /// NUL-terminated host (`scheme://host[:port]`, scheme in lower case) and file (path without its
 /// leading `/`), stored for the lifetime of a download session.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -154,27 +173,53 @@ pub struct DownloadTarget {
     file_len: u16,
 }
 
+impl Default for DownloadTarget {
+    fn default() -> Self {
+        Self {
+            buf: [0; TARGET_CAP],
+            host_len: 0,
+            file_len: 0,
+        }
+    }
+}
+
 impl DownloadTarget {
-    /// Copies `url` into owned, NUL-terminated storage. `None` only if it cannot fit, which a
-    /// URL accepted by [`Url::parse`] never does.
+    /// A target holding `url`. `None` only if it cannot fit, which a URL accepted by
+    /// [`Url::parse`] never does.
     pub fn new(url: &Url<'_>) -> Option<Self> {
-        let mut buf = [0u8; TARGET_CAP];
+        let mut t = Self::default();
+        t.set(url).then_some(t)
+    }
+
+    /// Overwrites the target in place with `url` (no temporary copy of the buffer). Returns
+    /// `false`, leaving the target empty, if it cannot fit.
+    pub fn set(&mut self, url: &Url<'_>) -> bool {
         let prefix = url.scheme.prefix().as_bytes();
         let host_len = prefix.len() + url.authority.len();
         let file_start = host_len + 1;
-        let file_len = url.path.len();
-        buf.get_mut(..prefix.len())?.copy_from_slice(prefix);
-        buf.get_mut(prefix.len()..host_len)?
-            .copy_from_slice(url.authority.as_bytes());
-        buf.get_mut(file_start..file_start + file_len)?
-            .copy_from_slice(url.path.as_bytes());
-        // The NULs after host and file: buf is zero-initialised, check they are inside it.
-        buf.get(file_start + file_len)?;
-        Some(Self {
-            buf,
-            host_len: u16::try_from(host_len).ok()?,
-            file_len: u16::try_from(file_len).ok()?,
-        })
+        let file_end = file_start + url.path.len();
+        let fits = file_end < TARGET_CAP;
+        let (Ok(hl), Ok(fl), true) = (u16::try_from(host_len), u16::try_from(url.path.len()), fits)
+        else {
+            self.host_len = 0;
+            self.file_len = 0;
+            return false;
+        };
+        let parts: [(usize, &[u8]); 5] = [
+            (0, prefix),
+            (prefix.len(), url.authority.as_bytes()),
+            (host_len, b"\0"),
+            (file_start, url.path.as_bytes()),
+            (file_end, b"\0"),
+        ];
+        for (at, bytes) in parts {
+            if let Some(dst) = self.buf.get_mut(at..at + bytes.len()) {
+                dst.copy_from_slice(bytes);
+            }
+        }
+        self.host_len = hl;
+        self.file_len = fl;
+        true
     }
 
     fn file_start(&self) -> usize {
@@ -268,6 +313,8 @@ mod tests {
             (b"http://h", UrlError::Path),
             (b"http://h/", UrlError::Path),
             (b"http://h x/y", UrlError::Charset),
+            (b"http://h/a\x7fb", UrlError::Charset),
+            (b"http://h/\xc3\xa9", UrlError::Charset),
             (b"http://[zz]/y", UrlError::Host),
             (b"http://[::1]x/y", UrlError::Host),
         ];
