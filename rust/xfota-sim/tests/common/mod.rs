@@ -1,0 +1,513 @@
+//! Test harness: a real HTTP/HTTPS server on 127.0.0.1 and the simulator binary as a child.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs,
+    dead_code
+)]
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+pub const TIMEOUT: Duration = Duration::from_secs(15);
+
+// ---------------------------------------------------------------- server
+
+#[derive(Clone)]
+pub enum Route {
+    /// 200 with the body, written `chunk` bytes at a time with `delay_ms` between writes.
+    Ok {
+        body: Arc<Vec<u8>>,
+        chunk: usize,
+        delay_ms: u64,
+    },
+    /// 404.
+    NotFound,
+    /// 200 announcing the whole body, then the connection is cut after `after` bytes.
+    Cut { body: Arc<Vec<u8>>, after: usize },
+}
+
+impl Route {
+    pub fn fast(body: &[u8]) -> Self {
+        Route::Ok {
+            body: Arc::new(body.to_vec()),
+            chunk: 1024,
+            delay_ms: 0,
+        }
+    }
+    pub fn slow(body: &[u8], chunk: usize, delay_ms: u64) -> Self {
+        Route::Ok {
+            body: Arc::new(body.to_vec()),
+            chunk,
+            delay_ms,
+        }
+    }
+}
+
+type Routes = Arc<Mutex<HashMap<String, Route>>>;
+
+pub struct Server {
+    pub port: u16,
+    scheme: &'static str,
+    routes: Routes,
+}
+
+impl Server {
+    pub fn http() -> Self {
+        Self::start(None)
+    }
+
+    pub fn https(tls: Arc<rustls::ServerConfig>) -> Self {
+        Self::start(Some(tls))
+    }
+
+    fn start(tls: Option<Arc<rustls::ServerConfig>>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let routes: Routes = Arc::default();
+        let r = routes.clone();
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(conn) = conn else { continue };
+                let r = r.clone();
+                let tls = tls.clone();
+                std::thread::spawn(move || {
+                    conn.set_read_timeout(Some(Duration::from_secs(10))).ok();
+                    match tls {
+                        None => serve(conn, &r),
+                        Some(cfg) => {
+                            let Ok(c) = rustls::ServerConnection::new(cfg) else {
+                                return;
+                            };
+                            serve(rustls::StreamOwned::new(c, conn), &r);
+                        }
+                    }
+                });
+            }
+        });
+        Self {
+            port,
+            scheme,
+            routes,
+        }
+    }
+
+    pub fn add(&self, path: &str, route: Route) {
+        self.routes.lock().unwrap().insert(path.to_owned(), route);
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}://127.0.0.1:{}/{path}", self.scheme, self.port)
+    }
+}
+
+fn serve(mut s: impl Read + Write, routes: &Routes) {
+    let mut head = Vec::new();
+    let mut b = [0u8; 512];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        match s.read(&mut b) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => head.extend_from_slice(&b[..n]),
+        }
+    }
+    let text = String::from_utf8_lossy(&head).to_string();
+    let path = text
+        .split(' ')
+        .nth(1)
+        .unwrap_or("/")
+        .trim_start_matches('/')
+        .to_owned();
+    let route = routes.lock().unwrap().get(&path).cloned();
+    let _ = match route {
+        None | Some(Route::NotFound) => s.write_all(
+            b"HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnot found",
+        ),
+        Some(Route::Ok {
+            body,
+            chunk,
+            delay_ms,
+        }) => (|| {
+            s.write_all(
+                format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                )
+                .as_bytes(),
+            )?;
+            for c in body.chunks(chunk.max(1)) {
+                s.write_all(c)?;
+                s.flush()?;
+                if delay_ms > 0 {
+                    std::thread::sleep(Duration::from_millis(delay_ms));
+                }
+            }
+            Ok::<(), std::io::Error>(())
+        })(),
+        Some(Route::Cut { body, after }) => (|| {
+            s.write_all(
+                format!(
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                )
+                .as_bytes(),
+            )?;
+            s.write_all(&body[..after])?;
+            s.flush()
+        })(),
+    };
+    let _ = s.flush();
+}
+
+/// A CA, a server certificate for 127.0.0.1 signed by it, and the server config.
+pub struct Pki {
+    pub ca_pem: String,
+    pub server: Arc<rustls::ServerConfig>,
+}
+
+pub fn pki() -> Pki {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "xfota test CA");
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let params = CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
+    let cert = params.signed_by(&key, &ca, &ca_key).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let server = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![cert.der().clone(), ca.der().clone()],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+        )
+        .unwrap();
+    Pki {
+        ca_pem: ca.pem(),
+        server: Arc::new(server),
+    }
+}
+
+/// Writes `<dir>/<tag>/ca-cert.pem`.
+pub fn install_ca(dir: &Path, tag: u32, pem: &str) {
+    let d = dir.join(tag.to_string());
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::write(d.join("ca-cert.pem"), pem).unwrap();
+}
+
+// ---------------------------------------------------------------- temp dirs
+
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(name: &str) -> Self {
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let p =
+            std::env::temp_dir().join(format!("xfota-sim-test-{}-{name}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        Self(p)
+    }
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+// ---------------------------------------------------------------- simulator
+
+type Shared = Arc<(Mutex<(Vec<u8>, bool)>, Condvar)>;
+
+pub struct Sim {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    out: Shared,
+    err: Arc<Mutex<Vec<u8>>>,
+    pos: usize,
+}
+
+fn pump(mut r: impl Read + Send + 'static, shared: Shared) {
+    std::thread::spawn(move || {
+        let mut b = [0u8; 4096];
+        loop {
+            let n = r.read(&mut b).unwrap_or(0);
+            let (lock, cv) = &*shared;
+            let mut g = lock.lock().unwrap();
+            if n == 0 {
+                g.1 = true;
+                cv.notify_all();
+                return;
+            }
+            g.0.extend_from_slice(&b[..n]);
+            cv.notify_all();
+        }
+    });
+}
+
+impl Sim {
+    pub fn start(state: &Path, args: &[&str], env: &[(&str, &str)]) -> Self {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_xfota-sim"));
+        cmd.arg("--state-dir")
+            .arg(state)
+            .args(args)
+            .env_remove("XFOTA_SIM_POWER_CUT")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let out: Shared = Arc::default();
+        pump(child.stdout.take().unwrap(), out.clone());
+        let err = Arc::new(Mutex::new(Vec::new()));
+        let e2 = err.clone();
+        let mut stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            let mut b = [0u8; 4096];
+            while let Ok(n) = stderr.read(&mut b) {
+                if n == 0 {
+                    break;
+                }
+                e2.lock().unwrap().extend_from_slice(&b[..n]);
+            }
+        });
+        let stdin = child.stdin.take();
+        Self {
+            child,
+            stdin,
+            out,
+            err,
+            pos: 0,
+        }
+    }
+
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.err.lock().unwrap()).into_owned()
+    }
+
+    pub fn output(&self) -> Vec<u8> {
+        self.out.0.lock().unwrap().0.clone()
+    }
+
+    pub fn send(&mut self, line: &str) {
+        let s = self.stdin.as_mut().unwrap();
+        // A dead child (power cut) makes this fail: the reader sees EOF.
+        let _ = s.write_all(format!("{line}\r\n").as_bytes());
+        let _ = s.flush();
+    }
+
+    /// Waits until `f(unread bytes, eof)` returns Some(consumed, value).
+    fn wait<T>(&mut self, what: &str, mut f: impl FnMut(&[u8], bool) -> Option<(usize, T)>) -> T {
+        let deadline = Instant::now() + TIMEOUT;
+        let (lock, cv) = &*self.out;
+        let mut g = lock.lock().unwrap();
+        loop {
+            if let Some((n, v)) = f(&g.0[self.pos..], g.1) {
+                self.pos += n;
+                return v;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                let unread = String::from_utf8_lossy(&g.0[self.pos..]).into_owned();
+                drop(g);
+                panic!(
+                    "timeout waiting for {what}; unread {unread:?}\n--- stderr ---\n{}",
+                    self.stderr()
+                );
+            }
+            g = cv.wait_timeout(g, deadline - now).unwrap().0;
+        }
+    }
+
+    /// Exactly these bytes next.
+    pub fn expect(&mut self, want: &[u8]) {
+        let got = self.wait(&format!("{:?}", String::from_utf8_lossy(want)), |b, eof| {
+            if b.len() >= want.len() {
+                Some((want.len(), b[..want.len()].to_vec()))
+            } else if eof {
+                Some((b.len(), b.to_vec()))
+            } else {
+                None
+            }
+        });
+        if got != want {
+            panic!(
+                "want {:?}\n got {:?}\n--- stderr ---\n{}",
+                String::from_utf8_lossy(want),
+                String::from_utf8_lossy(&got),
+                self.stderr()
+            );
+        }
+    }
+
+    /// The next framed token: `Ready` (from `Ready\r\n`) or the text of `\r\n<text>\r\n`.
+    /// `None` at EOF (the process ended). Panics on any other framing.
+    pub fn token(&mut self) -> Option<String> {
+        let r = self.wait("a token", |b, eof| {
+            if b.starts_with(b"Ready\r\n") {
+                return Some((7, Ok(Some("Ready".to_owned()))));
+            }
+            if b.len() >= 2
+                && !b.starts_with(b"\r\n")
+                && !b"Ready\r\n".starts_with(&b[..b.len().min(7)])
+            {
+                return Some((0, Err(String::from_utf8_lossy(b).into_owned())));
+            }
+            if b.len() >= 2 {
+                if let Some(end) = b[2..].windows(2).position(|w| w == b"\r\n") {
+                    let t = String::from_utf8_lossy(&b[2..2 + end]).into_owned();
+                    return Some((end + 4, Ok(Some(t))));
+                }
+            }
+            if eof {
+                return Some((
+                    b.len(),
+                    if b.is_empty() {
+                        Ok(None)
+                    } else {
+                        Err(String::from_utf8_lossy(b).into_owned())
+                    },
+                ));
+            }
+            None
+        });
+        match r {
+            Ok(t) => t,
+            Err(bad) => panic!("bad framing at {bad:?}\n--- stderr ---\n{}", self.stderr()),
+        }
+    }
+
+    pub fn token_or_panic(&mut self) -> String {
+        match self.token() {
+            Some(t) => t,
+            None => panic!("unexpected EOF\n--- stderr ---\n{}", self.stderr()),
+        }
+    }
+
+    /// Sends `AT` and expects exactly `\r\nOK\r\n` next: nothing else was pending.
+    pub fn quiet(&mut self) {
+        self.send("AT");
+        self.expect(b"\r\nOK\r\n");
+    }
+
+    /// Reads a whole download: `1,0,0` first, strictly increasing, `1,0,100`, then `4,0`.
+    /// `2,0`/`3,0` may come before the first progress (modem scratch erase). Returns the
+    /// percentages.
+    pub fn download_ok(&mut self) -> Vec<u32> {
+        self.download_ok_from(Vec::new())
+    }
+
+    /// [`Sim::download_ok`] after the caller already consumed the percentages `pcts`.
+    pub fn download_ok_from(&mut self, mut pcts: Vec<u32>) -> Vec<u32> {
+        loop {
+            let t = self.token_or_panic();
+            if t == "#XFOTA: 4,0" {
+                break;
+            }
+            if let Some(p) = t.strip_prefix("#XFOTA: 1,0,") {
+                pcts.push(p.parse::<u32>().unwrap());
+            } else if (t == "#XFOTA: 2,0" || t == "#XFOTA: 3,0") && pcts.is_empty() {
+            } else {
+                panic!(
+                    "unexpected {t:?} during download; stderr:\n{}",
+                    self.stderr()
+                );
+            }
+        }
+        check_progress(&pcts);
+        pcts
+    }
+
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Waits for the process to end (bounded).
+    pub fn wait_exit(&mut self) -> ExitStatus {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                return s;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("simulator did not exit; stderr:\n{}", self.stderr());
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Closes stdin and expects exit status 0.
+    pub fn close(mut self) {
+        self.stdin.take();
+        let s = self.wait_exit();
+        assert!(s.success(), "exit {s:?}; stderr:\n{}", self.stderr());
+    }
+
+    pub fn close_stdin(&mut self) {
+        self.stdin.take();
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn check_progress(pcts: &[u32]) {
+    assert_eq!(pcts.first(), Some(&0), "progress must start at 0: {pcts:?}");
+    assert_eq!(
+        pcts.last(),
+        Some(&100),
+        "progress must end at 100: {pcts:?}"
+    );
+    assert!(
+        pcts.windows(2).all(|w| w[0] < w[1]),
+        "progress must strictly increase: {pcts:?}"
+    );
+    assert!(pcts.len() <= 101);
+}
+
+/// Starts the simulator on a state dir and expects exactly `Ready\r\n` (+ `extra`).
+pub fn boot(state: &Path, args: &[&str], extra: &[u8]) -> Sim {
+    let mut sim = Sim::start(state, args, &[]);
+    sim.expect(b"Ready\r\n");
+    sim.expect(extra);
+    sim.quiet();
+    sim
+}
+
+pub fn urc(s: &str) -> Vec<u8> {
+    format!("\r\n#XFOTA: {s}\r\n").into_bytes()
+}
+
+pub const OK: &[u8] = b"\r\nOK\r\n";
+pub const ERROR: &[u8] = b"\r\nERROR\r\n";
+
+pub fn cat(parts: &[&[u8]]) -> Vec<u8> {
+    parts.concat()
+}
