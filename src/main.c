@@ -1,0 +1,49 @@
+/*
+ * Copyright (c) 2026 xfota authors
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Standalone AT#XFOTA application for the nRF9161 DK: the AT host on the DK's UART.
+ */
+
+#include <zephyr/kernel.h>
+#include <zephyr/logging/log.h>
+
+#include <modem/nrf_modem_lib.h>
+
+#include <xfota/at_host.h>
+#include <xfota/xfota_shell.h>
+
+#include <xfota/at_uart.h>
+
+LOG_MODULE_REGISTER(xfota_app, CONFIG_XFOTA_LOG_LEVEL);
+
+int main(void)
+{
+	int err;
+
+	err = at_uart_init();
+	if (err) {
+		LOG_ERR("AT UART init failed: %d", err);
+		return err;
+	}
+	xfota_shell_set_hooks(at_host_send, at_uart_wake);
+
+	err = xfota_shell_init();
+	if (err) {
+		LOG_ERR("xfota init failed: %d", err);
+		return err;
+	}
+
+	/* A pending modem update is applied here; its result reaches the shell's DFU hook. */
+	err = nrf_modem_lib_init();
+	if (err) {
+		LOG_ERR("nrf_modem_lib_init failed: %d", err);
+	}
+
+	err = xfota_shell_boot();
+	if (err) {
+		LOG_ERR("xfota boot report failed: %d", err);
+	}
+
+	at_uart_run();
+}
