@@ -57,7 +57,7 @@ static int32_t modem_result;
 
 static uint8_t pdn_cid;
 
-#if defined(CONFIG_NRF_MODEM_LIB)
+/* Called during nrf_modem_lib_init() when the modem processed an update at this boot. */
 NRF_MODEM_LIB_ON_DFU_RES(xfota_dfu_hook, xfota_on_dfu_res, NULL);
 
 static void xfota_on_dfu_res(int dfu_res, void *ctx)
@@ -66,7 +66,6 @@ static void xfota_on_dfu_res(int dfu_res, void *ctx)
 	modem_result = dfu_res;
 	modem_result_known = true;
 }
-#endif
 
 static void fota_evt_handler(const struct fota_download_evt *evt)
 {

@@ -25,7 +25,40 @@
 #include "fake_ncs.h"
 
 struct fake_ncs fake;
-jmp_buf fake_reboot_jmp;
+
+#if defined(__ZEPHYR__)
+#include <zephyr/kernel.h>
+
+#define REBOOT_STACK 4096
+static K_THREAD_STACK_DEFINE(reboot_stack, REBOOT_STACK);
+static struct k_thread reboot_thread;
+
+static void reboot_entry(void *fn, void *p2, void *p3)
+{
+	(void)p2;
+	(void)p3;
+	((void (*)(void))fn)();
+}
+
+void fake_run_until_reboot(void (*fn)(void))
+{
+	k_tid_t tid = k_thread_create(&reboot_thread, reboot_stack, REBOOT_STACK, reboot_entry,
+				      (void *)fn, NULL, NULL, K_PRIO_PREEMPT(1), 0, K_NO_WAIT);
+
+	(void)k_thread_join(tid, K_FOREVER);
+}
+#else
+#include <setjmp.h>
+
+static jmp_buf reboot_jmp;
+
+void fake_run_until_reboot(void (*fn)(void))
+{
+	if (setjmp(reboot_jmp) == 0) {
+		fn();
+	}
+}
+#endif
 
 /* Registered by the shell's NRF_MODEM_LIB_ON_DFU_RES / the AT host's AT_MONITOR. */
 extern const struct nrf_modem_lib_dfu_cb fake_nrf_modem_dfu_hook;
@@ -263,5 +296,10 @@ FUNC_NORETURN void sys_reboot(int type)
 {
 	(void)type;
 	fake.reboots++;
-	longjmp(fake_reboot_jmp, 1);
+#if defined(__ZEPHYR__)
+	k_thread_abort(k_current_get());
+	CODE_UNREACHABLE;
+#else
+	longjmp(reboot_jmp, 1);
+#endif
 }

@@ -6,7 +6,6 @@
 #ifndef FAKE_NCS_H_
 #define FAKE_NCS_H_
 
-#include <setjmp.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -77,8 +76,11 @@ struct fake_ncs {
 
 extern struct fake_ncs fake;
 
-/** sys_reboot() longjmps here. */
-extern jmp_buf fake_reboot_jmp;
+/**
+ * Runs fn; if it calls sys_reboot() (which never returns), fn is abandoned there: on Zephyr it
+ * runs in a thread that the fake sys_reboot() aborts, on the host the fake longjmps back.
+ */
+void fake_run_until_reboot(void (*fn)(void));
 
 /** Everything back to defaults: success everywhere, empty storage, swap type NONE. */
 void fake_reset(void);

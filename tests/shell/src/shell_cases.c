@@ -83,6 +83,11 @@ static void dl(enum fota_download_evt_id id, int value)
 	xfota_shell_process_events();
 }
 
+static void feed_reset(void)
+{
+	feed("AT#XRESET\r\n");
+}
+
 SHELL_TEST(boot_prints_ready_once)
 {
 	fake_reset();
@@ -120,9 +125,7 @@ SHELL_TEST(app_flow_reboot_revert_reports_5_0)
 	EXPECT_STR(uart_take(), "\r\nERROR\r\n");
 
 	/* AT#XRESET: OK, then the reboot. */
-	if (setjmp(fake_reboot_jmp) == 0) {
-		feed("AT#XRESET\r\n");
-	}
+	fake_run_until_reboot(feed_reset);
 	EXPECT_EQ(fake.reboots, 1);
 	EXPECT_STR(uart_take(), "\r\nOK\r\n");
 
