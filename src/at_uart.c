@@ -47,7 +47,7 @@ static void uart_isr(const struct device *dev, void *user_data)
 	}
 }
 
-static void uart_tx(const uint8_t *data, size_t len)
+static void at_uart_tx(const uint8_t *data, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
 		uart_poll_out(uart, data[i]);
@@ -70,7 +70,7 @@ int at_uart_init(void)
 	if (err) {
 		return err;
 	}
-	at_host_init(uart_tx);
+	at_host_init(at_uart_tx);
 	return 0;
 }
 
