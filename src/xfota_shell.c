@@ -212,19 +212,32 @@ static int modem_err(int err)
 	return err > 0 ? -EIO : err;
 }
 
-static int32_t port_modem_erase_start(void *ctx)
+/* Reads the scratch area's offset: XFOTA_ERASE_PENDING while the modem erases, 0 with *offset
+ * set, or a negative errno.
+ */
+static int32_t scratch_offset(size_t *offset)
 {
-	size_t offset = 0;
-	int err;
+	int err = nrf_modem_delta_dfu_offset(offset);
 
-	ARG_UNUSED(ctx);
-	err = nrf_modem_delta_dfu_offset(&offset);
 	if (err == NRF_MODEM_DELTA_DFU_ERASE_PENDING) {
 		return XFOTA_ERASE_PENDING;
 	}
 	if (err) {
 		LOG_ERR("delta DFU offset failed: %d", err);
 		return modem_err(err);
+	}
+	return 0;
+}
+
+static int32_t port_modem_erase_start(void *ctx)
+{
+	size_t offset = 0;
+	int32_t rc = scratch_offset(&offset);
+	int err;
+
+	ARG_UNUSED(ctx);
+	if (rc != 0) {
+		return rc;
 	}
 	if (offset == 0) {
 		return XFOTA_ERASE_DONE;
@@ -241,15 +254,11 @@ static int32_t port_modem_erase_start(void *ctx)
 static int32_t port_modem_erase_poll(void *ctx)
 {
 	size_t offset = 0;
-	int err;
+	int32_t rc = scratch_offset(&offset);
 
 	ARG_UNUSED(ctx);
-	err = nrf_modem_delta_dfu_offset(&offset);
-	if (err == NRF_MODEM_DELTA_DFU_ERASE_PENDING) {
-		return XFOTA_ERASE_PENDING;
-	}
-	if (err) {
-		return modem_err(err);
+	if (rc != 0) {
+		return rc;
 	}
 	return offset == 0 ? XFOTA_ERASE_DONE : XFOTA_ERASE_PENDING;
 }
