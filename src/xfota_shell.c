@@ -29,7 +29,7 @@ LOG_MODULE_REGISTER(xfota, CONFIG_XFOTA_LOG_LEVEL);
 
 #define RECORD_KEY "xfota/rec"
 /* Larger than any valid record: a longer stored value is read cut and rejected as corrupt. */
-#define RECORD_MAX 16
+#define RECORD_MAX (XFOTA_RECORD_LEN + 4)
 
 /* A download event on its way from the downloader's thread to the AT thread. */
 struct xfota_evt {

@@ -41,6 +41,7 @@ struct fake {
 	int resets;
 	int confirms;
 	int clears;
+	int saves;
 	uint8_t record[16];
 	size_t record_len;
 	int32_t start_rc;
@@ -114,6 +115,7 @@ static int32_t fake_save(void *ctx, const uint8_t *data, size_t len)
 	if (len > sizeof(f->record)) {
 		return -EINVAL;
 	}
+	f->saves++;
 	memcpy(f->record, data, len);
 	f->record_len = len;
 	return 0;
@@ -216,7 +218,7 @@ static void app_flow(void)
 	CHECK(xfota_download_event(&state, fk.session, XFOTA_EVT_FINISHED, 0, &port) == 0,
 	      "finished");
 	EXPECT_UART("\r\n#XFOTA: 4,0\r\n");
-	CHECK(fk.record_len == 8, "record saved (%zu bytes)", fk.record_len);
+	CHECK(fk.record_len == XFOTA_RECORD_LEN, "record saved (%zu bytes)", fk.record_len);
 	CHECK(xfota_stage(&state) == 4, "stage 4");
 
 	/* Reboot: fresh state, record from "flash", MCUboot says REVERT (test mode). */
@@ -224,6 +226,8 @@ static void app_flow(void)
 	CHECK(xfota_boot(&state, fk.record, fk.record_len, 4, false, 0, &port) == 0, "boot 2");
 	EXPECT_UART("Ready\r\n\r\n#XFOTA: 5,0\r\n");
 	CHECK(fk.confirms == 1, "confirmed once");
+	/* The result was stored (stage 5) before the notification, then cleared. */
+	CHECK(fk.saves == 2, "result stored before the URC (%d saves)", fk.saves);
 	CHECK(fk.clears == 1, "record cleared");
 	CHECK(xfota_stage(&state) == 0, "idle");
 }

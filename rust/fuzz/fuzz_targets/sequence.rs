@@ -12,11 +12,7 @@ use common::{Harness, Scenario};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|s: Scenario| {
-    let mut s = s;
-    // The shell reports the boot before it takes AT lines. A boot report that arrives after
-    // lines is a known core issue (tests/security.rs, `late_boot_*`, ignored): remove this
-    // line once it is fixed.
-    s.boot_first = true;
+    // `boot_first` is fuzzed too: a boot report after AT lines is ignored by the core.
     if let Err(e) = Harness::scenario(&s) {
         panic!("invariant violated: {e}");
     }

@@ -1,7 +1,7 @@
 //! The FOTA state machine.
 
 use crate::at::{self, Command, Parsed, Reject, Start};
-use crate::record::{Record, RecordError, RECORD_LEN};
+use crate::record::{Outcome, Record, RecordError, RECORD_LEN};
 use crate::urc::{self, Urc};
 use crate::url::{DownloadRequest, DownloadTarget};
 use crate::{ImageType, Stage, ERR_DOWNLOAD_FAILED, ERR_IMAGE_MISMATCH, ERR_IMAGE_REJECTED};
@@ -40,6 +40,8 @@ pub enum LogEvent {
     BadProgress(i32),
     /// The modem reported "voltage low": the update is retried at the next boot.
     ModemVoltageLow,
+    /// The boot report came after the core had started work; the record was left alone.
+    LateBoot,
 }
 
 /// Effects the core asks for. Implemented by the C shell (over NCS), the simulator and the
@@ -393,12 +395,13 @@ impl Fota {
             return Err(());
         }
         if self.phase == Phase::Downloaded(which) {
-            // The waiting image is gone: so is the reason to report at boot.
-            self.phase = Phase::Idle;
+            // The waiting image is gone: so is the reason to report at boot. Until the record
+            // is gone too, the image still counts as waiting (the boot would report on it).
             if let Err(errno) = port.clear_record() {
                 port.log(LogEvent::ClearFailed(errno));
                 return Err(());
             }
+            self.phase = Phase::Idle;
         }
         Ok(())
     }
@@ -472,7 +475,7 @@ impl Fota {
             DownloadEvent::Finished => {
                 let image = s.image;
                 Self::progress_to(s, 100, out);
-                match port.save_record(&Record { image }.encode()) {
+                match port.save_record(&Record::waiting(image).encode()) {
                     Ok(()) => {
                         self.phase = Phase::Downloaded(image);
                         if let Some(u) = Urc::ok(Stage::Downloaded) {
@@ -514,7 +517,9 @@ impl Fota {
     }
 
     /// The boot report: writes `Ready`, then at most one result notification for the record
-    /// found in storage, then clears the record. Runs once; later calls do nothing.
+    /// found in storage, then clears the record. Runs once; later calls do nothing. The shell
+    /// must deliver it before any AT line: a report arriving after a session was started is
+    /// not acted on (the record may describe an image that never ran).
     pub fn on_boot(
         &mut self,
         stored: Option<&[u8]>,
@@ -527,6 +532,10 @@ impl Fota {
         }
         self.booted = true;
         out.write(urc::READY);
+        if self.phase != Phase::Idle {
+            port.log(LogEvent::LateBoot);
+            return;
+        }
         let Some(bytes) = stored else {
             return;
         };
@@ -538,21 +547,52 @@ impl Fota {
                 return;
             }
         };
-        let urc = match record.image {
-            ImageType::App => match report.app_swap {
+        let outcome = match record.result {
+            // A result whose notification a power cut may have interrupted: say it again.
+            Some(outcome) => Some(outcome),
+            None => Self::activation_result(record.image, report, port, out),
+        };
+        let Some(outcome) = outcome else {
+            // The image still waits (modem: voltage low, or no result yet): keep the record.
+            self.phase = Phase::Downloaded(record.image);
+            return;
+        };
+        if record.result.is_none() {
+            // Stored before the notification, cleared after it: at-least-once.
+            let result = Record {
+                image: record.image,
+                result: Some(outcome),
+            };
+            if let Err(errno) = port.save_record(&result.encode()) {
+                port.log(LogEvent::SaveFailed(errno));
+            }
+        }
+        write_urc(out, Urc::complete(outcome));
+        self.clear(port);
+    }
+
+    /// What this boot says about a waiting image; `None` if it still waits.
+    fn activation_result(
+        image: ImageType,
+        report: &BootReport,
+        port: &mut impl Port,
+        out: &mut impl Out,
+    ) -> Option<Outcome> {
+        match image {
+            ImageType::App => Some(match report.app_swap {
                 SwapType::Revert => match port.confirm_image() {
-                    Ok(()) => Urc::ok(Stage::Complete),
-                    Err(errno) => Some(Urc::error(Stage::Complete, errno)),
+                    Ok(()) => Outcome::Ok,
+                    Err(errno) => Outcome::Error(errno),
                 },
-                SwapType::None => Some(Urc::reverted()),
+                SwapType::None => Outcome::Reverted,
                 // As Nordic's Serial Modem: the swap type (or the errno reading it) is the info.
-                SwapType::Test => Some(Urc::error(Stage::Complete, 2)),
-                SwapType::Perm => Some(Urc::error(Stage::Complete, 3)),
-                SwapType::Fail => Some(Urc::error(Stage::Complete, 5)),
-                SwapType::Other(code) => Some(Urc::error(Stage::Complete, code)),
-            },
+                SwapType::Test => Outcome::Error(2),
+                SwapType::Perm => Outcome::Error(3),
+                SwapType::Fail => Outcome::Error(5),
+                SwapType::Other(code) => Outcome::Error(code),
+            }),
             ImageType::Modem => match report.modem_result {
-                Some(MODEM_DFU_OK) => Urc::ok(Stage::Complete),
+                Some(MODEM_DFU_OK) => Some(Outcome::Ok),
                 Some(MODEM_DFU_VOLTAGE_LOW) => {
                     // Not applied; the modem retries at the next boot. Say so (as Nordic's
                     // Serial Modem does) and keep the record for the final result.
@@ -560,17 +600,9 @@ impl Fota {
                     write_urc(out, Urc::error(Stage::Downloaded, MODEM_DFU_VOLTAGE_LOW));
                     None
                 }
-                Some(code) => Some(Urc::error(Stage::Complete, code)),
+                Some(code) => Some(Outcome::Error(code)),
                 None => None,
             },
-        };
-        match urc {
-            Some(u) => {
-                write_urc(out, u);
-                self.clear(port);
-            }
-            // The image still waits (modem: voltage low, or no result yet): keep the record.
-            None => self.phase = Phase::Downloaded(record.image),
         }
     }
 

@@ -58,6 +58,19 @@ impl Urc {
         }
     }
 
+    /// `#XFOTA: 5,...` for an activation result.
+    pub fn complete(outcome: crate::record::Outcome) -> Self {
+        match outcome {
+            crate::record::Outcome::Ok => Self {
+                stage: Stage::Complete,
+                status: Status::Ok,
+                info: None,
+            },
+            crate::record::Outcome::Error(code) => Self::error(Stage::Complete, code),
+            crate::record::Outcome::Reverted => Self::reverted(),
+        }
+    }
+
     /// `#XFOTA: 5,3`: the new application image did not stay, the old one runs.
     pub fn reverted() -> Self {
         Self {

@@ -321,18 +321,31 @@ fn corrupt_record_is_never_acted_on() {
                 corrupt_boot(&c, swap, m);
             }
         }
-        for len in [0, 1, 7, 9, 16] {
+        for len in [0, 1, 8, 11, 13, 16] {
             let mut v = good.to_vec();
             v.resize(len, 0);
             corrupt_boot(&v, SwapType::Revert, Some(MODEM_DFU_OK));
         }
     }
-    // Valid CRC but a wrong version / image / stage / reserved byte.
-    for (i, v) in [(2usize, 2u8), (3, 0), (3, 3), (4, 5), (4, 0), (5, 1)] {
+    // Valid CRC but a wrong version / image / stage / status / info combination.
+    let bad: &[&[(usize, u8)]] = &[
+        &[(2, 2)],         // version
+        &[(3, 0)],         // image 0
+        &[(3, 3)],         // image 3
+        &[(4, 0)],         // stage 0
+        &[(4, 6)],         // stage 6
+        &[(5, 1)],         // stage 4 with status 1
+        &[(6, 1)],         // stage 4 with info
+        &[(4, 5), (5, 2)], // stage 5, status 2 (cancelled is no result)
+        &[(4, 5), (6, 7)], // stage 5 OK with info
+    ];
+    for changes in bad {
         let mut r = record(false);
-        r[i] = v;
-        let crc = xfota_core::record::crc16(&r[..6]).to_le_bytes();
-        r[6..].copy_from_slice(&crc);
+        for &(i, v) in *changes {
+            r[i] = v;
+        }
+        let crc = xfota_core::record::crc16(&r[..10]).to_le_bytes();
+        r[10..].copy_from_slice(&crc);
         corrupt_boot(&r, SwapType::Revert, Some(MODEM_DFU_OK));
     }
     corrupt_boot(&[0xff; RECORD_LEN], SwapType::Revert, None);
@@ -458,7 +471,6 @@ fn stale_session_events_are_ignored() {
 /// never drop a running session (the downloader keeps pointers into the session's host/file
 /// storage) nor report a result for an image that was never activated.
 #[test]
-#[ignore = "bug: Fota::on_boot acts on the record even when a session runs or an image waits (replaces Downloading, drops the download target)"]
 fn late_boot_report_keeps_running_session() {
     let mut h = Harness::ok();
     h.line(CANNED[1]).unwrap(); // modem download running, unbooted core
@@ -470,7 +482,6 @@ fn late_boot_report_keeps_running_session() {
 }
 
 #[test]
-#[ignore = "bug: Fota::on_boot after a download finished in the same power cycle confirms/reports an image that never ran"]
 fn late_boot_report_does_not_report_unactivated_image() {
     let mut h = Harness::ok();
     h.line(CANNED[0]).unwrap();

@@ -85,6 +85,11 @@
 #define XFOTA_ERASE_PENDING 1
 
 /**
+ * Length of the record `save_record` persists (the shell's storage needs at least this).
+ */
+#define XFOTA_RECORD_LEN 12
+
+/**
  * `sec_tag` value meaning "none" in [`xfota_download_req`].
  */
 #define XFOTA_NO_SEC_TAG -1

@@ -58,6 +58,10 @@ pub const XFOTA_ERASE_DONE: i32 = 0;
 /// `modem_erase_start`/`modem_erase_poll` return value: still erasing.
 pub const XFOTA_ERASE_PENDING: i32 = 1;
 
+/// Length of the record `save_record` persists (the shell's storage needs at least this).
+pub const XFOTA_RECORD_LEN: usize = 12;
+const _: () = assert!(XFOTA_RECORD_LEN == RECORD_LEN);
+
 /// `sec_tag` value meaning "none" in [`xfota_download_req`].
 pub const XFOTA_NO_SEC_TAG: i32 = -1;
 
@@ -296,6 +300,11 @@ fn describe(e: LogEvent) -> (i32, &'static str, i32) {
         LogEvent::StaleEvent => (WRN, "download event for no running session ignored", 0),
         LogEvent::BadProgress(p) => (WRN, "progress value out of range ignored", p),
         LogEvent::ModemVoltageLow => (WRN, "modem update postponed: voltage low", 0),
+        LogEvent::LateBoot => (
+            ERR,
+            "boot report after work started: record not acted on",
+            0,
+        ),
     }
 }
 

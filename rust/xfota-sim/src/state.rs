@@ -133,15 +133,16 @@ impl StateDir {
     }
 
     /// Checks that everything in the directory decodes (the crash tests' invariant).
-    pub fn check(&self) -> io::Result<(McubootState, ModemState, Option<xfota_core::ImageType>)> {
+    pub fn check(
+        &self,
+    ) -> io::Result<(McubootState, ModemState, Option<xfota_core::record::Record>)> {
         let m = self.mcuboot()?;
         let d = self.modem()?;
         let rec = match self.record()? {
             None => None,
             Some(b) => Some(
                 xfota_core::record::Record::decode(&b)
-                    .map_err(|e| bad(format!("record: {e:?}")))?
-                    .image,
+                    .map_err(|e| bad(format!("record: {e:?}")))?,
             ),
         };
         Ok((m, d, rec))

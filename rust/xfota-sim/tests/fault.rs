@@ -15,6 +15,8 @@ mod common;
 
 use common::*;
 use std::os::unix::process::ExitStatusExt;
+use xfota_core::record::Record;
+use xfota_core::ImageType;
 use xfota_sim::image::{hex, verify_app, AppImage, ModemImage};
 use xfota_sim::state::{ModemState, StateDir};
 
@@ -198,12 +200,13 @@ fn seeded_power_cuts() {
         let (mcu_cut, _, record_cut) = st
             .check()
             .unwrap_or_else(|e| panic!("undecodable after the cut: {e}; {ctx}"));
-        // KNOWN GAP (core, see docs/simulator.md "Crash points"): the cut fell after the app
-        // image was confirmed and before the record was cleared. MCUboot then reports swap
-        // type NONE at the next boot and the core reports 5,3 although the new image runs.
+        // The one window left (docs/simulator.md "Crash points"): the cut fell after the app
+        // image was confirmed and before its result was stored (the record still says
+        // "waiting"). MCUboot then reports swap type NONE and the core says 5,3 although the
+        // new image runs. A cut after the result was stored repeats the right result.
         let app_gap = kind == Kind::App
             && !completed
-            && record_cut.is_some()
+            && record_cut == Some(Record::waiting(ImageType::App))
             && mcu_cut.primary_id == app_id
             && !mcu_cut.test;
         if app_gap {
@@ -242,8 +245,10 @@ fn seeded_power_cuts() {
                     assert_eq!(mcu.activations, 1, "{ctx}");
                 }
                 if mcu.primary_id == app_id && !app_gap {
-                    // The new image runs: the host is told so, exactly once.
-                    assert_eq!(results, ["#XFOTA: 5,0"], "{ctx}");
+                    // The new image runs: the host is told so (twice only if the cut fell
+                    // between the notification and the clear).
+                    assert!(!results.is_empty(), "{ctx}");
+                    assert!(results.iter().all(|t| t.as_str() == "#XFOTA: 5,0"), "{ctx}");
                 }
                 if mcu.primary_id != app_id && saw_downloaded {
                     // It did not stay (cut before the confirm): reported as reverted.
@@ -269,6 +274,6 @@ fn seeded_power_cuts() {
             }
         }
     }
-    eprintln!("{cut_runs} of {RUNS} runs cut; {gaps} in the known app confirm/clear gap");
+    eprintln!("{cut_runs} of {RUNS} runs cut; {gaps} in the app confirm -> result-record window");
     assert!(cut_runs > RUNS / 2, "too few runs were cut: {cut_runs}");
 }

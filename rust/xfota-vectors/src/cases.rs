@@ -2,7 +2,7 @@
 
 use crate::{Case, Ev, Expect, Script, Step, Stored, OK_SCRIPT};
 use xfota_core::at::Reject;
-use xfota_core::record::RecordError;
+use xfota_core::record::{Outcome, Record, RecordError};
 use xfota_core::url::UrlError;
 use xfota_core::{
     Config, DownloadEvent as D, ImageType, LogEvent as L, Stage, StateView, DEFAULT_CONFIG,
@@ -39,11 +39,18 @@ const fn ex(trace: &'static [Ev<'static>], state: StateView) -> Expect {
         stored: None,
     }
 }
+/// A waiting record of `stored` is in storage afterwards.
 const fn exs(trace: &'static [Ev<'static>], state: StateView, stored: ImageType) -> Expect {
     Expect {
         trace,
         state,
-        stored: Some(stored),
+        stored: Some(Record::waiting(stored)),
+    }
+}
+const fn done(image: ImageType, outcome: Outcome) -> Record {
+    Record {
+        image,
+        result: Some(outcome),
     }
 }
 const fn rejected(r: Reject) -> [Ev<'static>; 2] {
@@ -92,7 +99,7 @@ const U_REVERTED: Ev<'static> = Ev::Out(b"\r\n#XFOTA: 5,3\r\n");
 const FINISHED_APP: (Step, Expect) = (
     Step::Event(D::Finished),
     exs(
-        &[U_0, U_100, Ev::Save(APP), U_DOWNLOADED],
+        &[U_0, U_100, Ev::Save(Record::waiting(APP)), U_DOWNLOADED],
         waiting(APP),
         APP,
     ),
@@ -100,13 +107,23 @@ const FINISHED_APP: (Step, Expect) = (
 const FINISHED_MODEM: (Step, Expect) = (
     Step::Event(D::Finished),
     exs(
-        &[U_0, U_100, Ev::Save(MODEM), U_DOWNLOADED],
+        &[U_0, U_100, Ev::Save(Record::waiting(MODEM)), U_DOWNLOADED],
         waiting(MODEM),
         MODEM,
     ),
 );
 
 const MODEM_UUID_ERROR: i32 = 0x440_0004;
+
+/// The modem session goes on after the late boot report and finishes normally.
+const MODEM_LATE_FINISHED: (Step, Expect) = (
+    Step::Event(D::Finished),
+    exs(
+        &[U_0, U_100, Ev::Save(Record::waiting(MODEM)), U_DOWNLOADED],
+        waiting(MODEM),
+        MODEM,
+    ),
+);
 
 /// The table.
 pub static CASES: &[Case] = &[
@@ -240,13 +257,13 @@ pub static CASES: &[Case] = &[
             (Step::Event(D::Progress(100)), ex(&[U_100], app1(Some(100)))),
             (
                 Step::Event(D::Finished),
-                exs(&[Ev::Save(APP), U_DOWNLOADED], waiting(APP), APP),
+                exs(&[Ev::Save(Record::waiting(APP)), U_DOWNLOADED], waiting(APP), APP),
             ),
-            (Step::Line(START_APP), ex(&[ERROR], waiting(APP)).with(APP)),
-            (Step::Line(b"AT#XFOTA=0"), ex(&[ERROR], waiting(APP)).with(APP)),
+            (Step::Line(START_APP), ex(&[ERROR], waiting(APP)).with(Record::waiting(APP))),
+            (Step::Line(b"AT#XFOTA=0"), ex(&[ERROR], waiting(APP)).with(Record::waiting(APP))),
             (
                 boot(4, None),
-                ex(&[READY, Ev::Confirm, U_COMPLETE, Ev::Clear], IDLE),
+                ex(&[READY, Ev::Confirm, Ev::Save(done(APP, Outcome::Ok)), U_COMPLETE, Ev::Clear], IDLE),
             ),
             (Step::BootAgain, ex(&[], IDLE)),
             (
@@ -275,7 +292,7 @@ pub static CASES: &[Case] = &[
             ),
             (
                 Step::Event(D::Finished),
-                exs(&[U_100, Ev::Save(APP), U_DOWNLOADED], waiting(APP), APP),
+                exs(&[U_100, Ev::Save(Record::waiting(APP)), U_DOWNLOADED], waiting(APP), APP),
             ),
         ],
     },
@@ -324,11 +341,11 @@ pub static CASES: &[Case] = &[
             ),
             (
                 Step::Event(D::Finished),
-                exs(&[U_100, Ev::Save(MODEM), U_DOWNLOADED], waiting(MODEM), MODEM),
+                exs(&[U_100, Ev::Save(Record::waiting(MODEM)), U_DOWNLOADED], waiting(MODEM), MODEM),
             ),
             (
                 boot(1, Some(0x550_0001)),
-                ex(&[READY, U_COMPLETE, Ev::Clear], IDLE),
+                ex(&[READY, Ev::Save(done(MODEM, Outcome::Ok)), U_COMPLETE, Ev::Clear], IDLE),
             ),
         ],
     },
@@ -445,7 +462,7 @@ pub static CASES: &[Case] = &[
         steps: &[
             STARTED_APP,
             FINISHED_APP,
-            (Step::Line(b"AT#XFOTA=0"), ex(&[ERROR], waiting(APP)).with(APP)),
+            (Step::Line(b"AT#XFOTA=0"), ex(&[ERROR], waiting(APP)).with(Record::waiting(APP))),
         ],
     },
     Case {
@@ -471,7 +488,7 @@ pub static CASES: &[Case] = &[
                     ],
                     waiting(APP),
                 )
-                .with(APP),
+                .with(Record::waiting(APP)),
             ),
             (Step::Line(b"AT#XFOTA=8"), ex(&[Ev::EraseApp, Ev::Clear, OK], IDLE)),
             (boot(1, None), ex(&[READY], IDLE)),
@@ -487,7 +504,7 @@ pub static CASES: &[Case] = &[
         steps: &[
             STARTED_MODEM,
             FINISHED_MODEM,
-            (Step::Line(b"AT#XFOTA=8"), ex(&[Ev::EraseApp, OK], waiting(MODEM)).with(MODEM)),
+            (Step::Line(b"AT#XFOTA=8"), ex(&[Ev::EraseApp, OK], waiting(MODEM)).with(Record::waiting(MODEM))),
             (
                 Step::Line(b"AT#XFOTA=9"),
                 ex(
@@ -586,7 +603,7 @@ pub static CASES: &[Case] = &[
                     &[
                         U_0,
                         U_100,
-                        Ev::Save(APP),
+                        Ev::Save(Record::waiting(APP)),
                         Ev::Log(L::SaveFailed(-28)),
                         Ev::Reset(APP),
                         Ev::Out(b"\r\n#XFOTA: 1,1,1\r\n"),
@@ -604,7 +621,7 @@ pub static CASES: &[Case] = &[
         steps: &[
             STARTED_APP,
             FINISHED_APP,
-            (boot(1, None), ex(&[READY, U_REVERTED, Ev::Clear], IDLE)),
+            (boot(1, None), ex(&[READY, Ev::Save(done(APP, Outcome::Reverted)), U_REVERTED, Ev::Clear], IDLE)),
             (boot(1, None), ex(&[READY], IDLE)),
         ],
     },
@@ -620,7 +637,7 @@ pub static CASES: &[Case] = &[
             FINISHED_APP,
             (
                 boot(5, None),
-                ex(&[READY, Ev::Out(b"\r\n#XFOTA: 5,1,5\r\n"), Ev::Clear], IDLE),
+                ex(&[READY, Ev::Save(done(APP, Outcome::Error(5))), Ev::Out(b"\r\n#XFOTA: 5,1,5\r\n"), Ev::Clear], IDLE),
             ),
             (
                 Step::Line(START_APP),
@@ -630,7 +647,7 @@ pub static CASES: &[Case] = &[
             (
                 boot(4, None),
                 ex(
-                    &[READY, Ev::Confirm, Ev::Out(b"\r\n#XFOTA: 5,1,-5\r\n"), Ev::Clear],
+                    &[READY, Ev::Confirm, Ev::Save(done(APP, Outcome::Error(-5))), Ev::Out(b"\r\n#XFOTA: 5,1,-5\r\n"), Ev::Clear],
                     IDLE,
                 ),
             ),
@@ -658,7 +675,7 @@ pub static CASES: &[Case] = &[
             (boot(1, None), exs(&[READY], waiting(MODEM), MODEM)),
             (
                 boot(1, Some(MODEM_UUID_ERROR)),
-                ex(&[READY, Ev::Out(b"\r\n#XFOTA: 5,1,71303172\r\n"), Ev::Clear], IDLE),
+                ex(&[READY, Ev::Save(done(MODEM, Outcome::Error(MODEM_UUID_ERROR))), Ev::Out(b"\r\n#XFOTA: 5,1,71303172\r\n"), Ev::Clear], IDLE),
             ),
         ],
     },
@@ -669,7 +686,7 @@ pub static CASES: &[Case] = &[
         steps: &[
             (
                 Step::Boot {
-                    stored: Stored::Bytes(b"XF\x01\x01\x04\x00\x00\x00"),
+                    stored: Stored::Bytes(b"XF\x01\x01\x04\x00\x00\x00\x00\x00\x00\x00"),
                     swap: 4,
                     modem: None,
                 },
@@ -715,11 +732,24 @@ pub static CASES: &[Case] = &[
             FINISHED_APP,
             (
                 boot(4, None),
-                exs(
-                    &[READY, Ev::Confirm, U_COMPLETE, Ev::Clear, Ev::Log(L::ClearFailed(-5))],
+                ex(
+                    &[
+                        READY,
+                        Ev::Confirm,
+                        Ev::Save(done(APP, Outcome::Ok)),
+                        U_COMPLETE,
+                        Ev::Clear,
+                        Ev::Log(L::ClearFailed(-5)),
+                    ],
                     IDLE,
-                    APP,
-                ),
+                )
+                .with(done(APP, Outcome::Ok)),
+            ),
+            // The next boot says it again (the cut between notification and clear).
+            (
+                boot(1, None),
+                ex(&[READY, U_COMPLETE, Ev::Clear, Ev::Log(L::ClearFailed(-5))], IDLE)
+                    .with(done(APP, Outcome::Ok)),
             ),
         ],
     },
@@ -772,13 +802,49 @@ pub static CASES: &[Case] = &[
             FINISHED_APP,
             (
                 boot(2, None),
-                ex(&[READY, Ev::Out(b"\r\n#XFOTA: 5,1,2\r\n"), Ev::Clear], IDLE),
+                ex(&[READY, Ev::Save(done(APP, Outcome::Error(2))), Ev::Out(b"\r\n#XFOTA: 5,1,2\r\n"), Ev::Clear], IDLE),
             ),
             STARTED_APP,
             FINISHED_APP,
             (
                 boot(-5, None),
-                ex(&[READY, Ev::Out(b"\r\n#XFOTA: 5,1,-5\r\n"), Ev::Clear], IDLE),
+                ex(&[READY, Ev::Save(done(APP, Outcome::Error(-5))), Ev::Out(b"\r\n#XFOTA: 5,1,-5\r\n"), Ev::Clear], IDLE),
+            ),
+        ],
+    },
+    Case {
+        name: "11: a boot report after a session started is not acted on (LateBoot)",
+        config: DEFAULT_CONFIG,
+        script: OK_SCRIPT,
+        steps: &[
+            STARTED_MODEM,
+            (
+                Step::BootAgain,
+                ex(
+                    &[READY, Ev::Log(L::LateBoot)],
+                    modem1(Stage::Download, None),
+                ),
+            ),
+            MODEM_LATE_FINISHED,
+        ],
+    },
+    Case {
+        name: "10: op 8 at stage 4 whose record cannot be cleared: ERROR, the image still waits",
+        config: DEFAULT_CONFIG,
+        script: Script {
+            clear: -5,
+            ..OK_SCRIPT
+        },
+        steps: &[
+            STARTED_APP,
+            FINISHED_APP,
+            (
+                Step::Line(b"AT#XFOTA=8"),
+                ex(
+                    &[Ev::EraseApp, Ev::Clear, Ev::Log(L::ClearFailed(-5)), ERROR],
+                    waiting(APP),
+                )
+                .with(Record::waiting(APP)),
             ),
         ],
     },
@@ -802,10 +868,10 @@ const EV_START_APP_S3: Ev<'static> = Ev::Start {
 };
 
 impl Expect {
-    /// The same expectation with a record of `image` in storage.
-    const fn with(self, image: ImageType) -> Self {
+    /// The same expectation with `record` in storage.
+    const fn with(self, record: Record) -> Self {
         Expect {
-            stored: Some(image),
+            stored: Some(record),
             ..self
         }
     }

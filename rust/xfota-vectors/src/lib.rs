@@ -51,8 +51,8 @@ pub enum Ev<'a> {
     ModemErasePoll,
     /// `sleep_ms`.
     Sleep(u32),
-    /// `save_record` with a record that decodes to this image type.
-    Save(ImageType),
+    /// `save_record` with a record that decodes to this.
+    Save(Record),
     /// `save_record` with bytes that do not decode (always a failure).
     SaveCorrupt,
     /// `clear_record`.
@@ -141,7 +141,7 @@ pub struct Expect {
     /// The state afterwards.
     pub state: StateView,
     /// The record in storage afterwards (`None`: no record).
-    pub stored: Option<ImageType>,
+    pub stored: Option<Record>,
 }
 
 /// A conformance case.
@@ -288,7 +288,7 @@ impl Port for FakePort<'_, '_> {
     }
     fn save_record(&mut self, record: &[u8; RECORD_LEN]) -> Result<(), i32> {
         match Record::decode(record) {
-            Ok(r) => self.ev(Ev::Save(r.image)),
+            Ok(r) => self.ev(Ev::Save(r)),
             Err(_) => self.ev(Ev::SaveCorrupt),
         }
         result(self.script.save)?;
@@ -395,9 +395,7 @@ pub fn run_case(case: &Case, observer: &mut dyn FnMut(usize, &Ev<'_>)) -> Result
         if fota.state() != expect.state {
             return Err(fail(step_no, MismatchKind::State));
         }
-        let now = stored
-            .and_then(|b| Record::decode(&b).ok())
-            .map(|r| r.image);
+        let now = stored.and_then(|b| Record::decode(&b).ok());
         if now != expect.stored {
             return Err(fail(step_no, MismatchKind::Stored));
         }

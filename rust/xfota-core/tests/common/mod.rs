@@ -14,7 +14,7 @@ use std::string::String;
 use std::vec::Vec;
 
 use xfota_core::at::{self, Command, Parsed};
-use xfota_core::record::{Record, RECORD_LEN};
+use xfota_core::record::{Outcome, Record, RECORD_LEN};
 use xfota_core::url::Scheme;
 use xfota_core::{
     BootReport, Config, DownloadEvent, DownloadRequest, ErasePoll, Fota, ImageType, LineResult,
@@ -336,6 +336,8 @@ pub enum StoredGen {
     Valid(bool),
     /// A valid record with one bit flipped.
     Flipped(bool, u8),
+    /// A stored boot result (modem if true; 0 ok, 1 error with the code, else reverted).
+    Result(bool, u8, i32),
     /// Any bytes.
     Raw(Vec<u8>),
 }
@@ -740,7 +742,7 @@ impl Harness {
         // A waiting image always has its record in storage.
         if let StateView::Downloaded { image } = self.fota.state() {
             let rec = self.stored.and_then(|b| Record::decode(&b).ok());
-            ensure(rec == Some(Record { image }), || {
+            ensure(rec == Some(Record::waiting(image)), || {
                 format!("stage 4 {image:?} but stored record {:?}", self.stored)
             })?;
         }
@@ -1097,6 +1099,19 @@ impl Harness {
             StoredGen::Keep => {}
             StoredGen::Empty => self.stored = None,
             StoredGen::Valid(modem) => self.stored = Some(record(*modem)),
+            StoredGen::Result(modem, status, code) => {
+                let image = if *modem {
+                    ImageType::Modem
+                } else {
+                    ImageType::App
+                };
+                let result = Some(match status % 3 {
+                    0 => Outcome::Ok,
+                    1 => Outcome::Error(*code),
+                    _ => Outcome::Reverted, // invalid for a modem image: must be dropped
+                });
+                self.stored = Some(Record { image, result }.encode());
+            }
             StoredGen::Flipped(modem, bit) => {
                 let mut r = record(*modem);
                 if let Some(b) = r.get_mut(usize::from(bit / 8) % RECORD_LEN) {
@@ -1134,6 +1149,17 @@ impl Harness {
             return self.check_common().map_err(ctx);
         }
         ensure(w.first() == Some(&Wire::Ready), || "no Ready first".into()).map_err(ctx)?;
+        if before.state() != StateView::Idle {
+            // A boot report after work started is not acted on: the record may describe an
+            // image that never ran, and a running session must not be dropped.
+            ensure(
+                matches!(trace.as_slice(), [Ev::Out(_), Ev::Log(LogEvent::LateBoot)])
+                    && self.fota.state() == before.state(),
+                || "late boot report acted".into(),
+            )
+            .map_err(ctx)?;
+            return self.check_common().map_err(ctx);
+        }
         let urcs: Vec<(usize, Wire)> = trace
             .iter()
             .enumerate()
@@ -1181,6 +1207,33 @@ impl Harness {
                         "URC not followed by clear".into()
                     })
                     .map_err(ctx)?;
+                    // The result is stored before its notification (at-least-once).
+                    let outcome = match u {
+                        Wire::Urc(5, 0, None) => Some(Outcome::Ok),
+                        Wire::Urc(5, 1, Some(code)) => Some(Outcome::Error(*code)),
+                        Wire::Urc(5, 3, None) => Some(Outcome::Reverted),
+                        _ => None,
+                    };
+                    let want = Record {
+                        image: rec.image,
+                        result: outcome,
+                    };
+                    if let Some(stored) = rec.result {
+                        // A stored result is reported as it is, nothing else is done.
+                        return ensure(rec.result == outcome && confirm.is_none(), || {
+                            format!("stored result {stored:?} reported as {u:?}")
+                        })
+                        .map_err(ctx)
+                        .and_then(|()| self.check_common().map_err(ctx));
+                    }
+                    ensure(
+                        trace
+                            .iter()
+                            .take(*at)
+                            .any(|e| matches!(e, Ev::Save(b, _) if Record::decode(b) == Ok(want))),
+                        || format!("result {want:?} not stored before its URC"),
+                    )
+                    .map_err(ctx)?;
                     match (rec.image, u) {
                         (ImageType::App, Wire::Urc(5, 0, None)) => ensure(
                             report.app_swap == SwapType::Revert
@@ -1201,7 +1254,8 @@ impl Harness {
                     }
                 } else {
                     ensure(
-                        self.fota.state() == StateView::Downloaded { image: rec.image }
+                        rec.result.is_none()
+                            && self.fota.state() == StateView::Downloaded { image: rec.image }
                             && clear.is_none(),
                         || "no result but the image does not wait".into(),
                     )
@@ -1277,12 +1331,10 @@ impl Harness {
 
 /// A valid encoded record.
 pub fn record(modem: bool) -> [u8; RECORD_LEN] {
-    Record {
-        image: if modem {
-            ImageType::Modem
-        } else {
-            ImageType::App
-        },
-    }
+    Record::waiting(if modem {
+        ImageType::Modem
+    } else {
+        ImageType::App
+    })
     .encode()
 }
