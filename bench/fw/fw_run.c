@@ -159,7 +159,7 @@ static size_t build_line(uint8_t *buf, bool bad)
 
 static const uint8_t test_line[] = "AT#XFOTA=?";
 /* Record {app, stage 4} as xfota-core's record codec writes it (CRC-16/CCITT-FALSE). */
-static uint8_t record[8];
+static uint8_t record[XFOTA_RECORD_LEN];
 
 static uint16_t crc16(const uint8_t *d, size_t n)
 {
@@ -312,13 +312,14 @@ int main(void)
 
 	start_len = build_line(start_line, false);
 	bad_len = build_line(bad_line, true);
-	const uint8_t head[6] = {'X', 'F', 1, XFOTA_IMAGE_APP, 4, 0};
-	for (int i = 0; i < 6; i++) {
+	/* 'X' 'F' version image stage status info(4, LE) crc(2, LE) */
+	const uint8_t head[10] = {'X', 'F', 1, XFOTA_IMAGE_APP, 4, 0, 0, 0, 0, 0};
+	for (int i = 0; i < 10; i++) {
 		record[i] = head[i];
 	}
-	uint16_t crc = crc16(head, 6);
-	record[6] = (uint8_t)crc;
-	record[7] = (uint8_t)(crc >> 8);
+	uint16_t crc = crc16(head, 10);
+	record[10] = (uint8_t)crc;
+	record[11] = (uint8_t)(crc >> 8);
 
 	/* A running session at 0 %, to deliver events to. */
 	init_idle(&started);

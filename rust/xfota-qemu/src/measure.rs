@@ -206,10 +206,7 @@ pub fn report(bench: bool) -> i64 {
     let line = start_line(&mut buf, false);
     let mut bad_buf = [0u8; 512];
     let bad = start_line(&mut bad_buf, true);
-    let record = Record {
-        image: ImageType::App,
-    }
-    .encode();
+    let record = Record::waiting(ImageType::App).encode();
 
     println(&[
         Piece::S(b"state size_of::<Fota>(): "),
