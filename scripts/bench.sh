@@ -39,6 +39,14 @@ echo "== Largest symbols of the Rust part ($t firmware; bytes, demangled)"
 arm-none-eabi-nm -C --size-sort -r -S "$FW_OUT/$t/with.elf" |
     grep -vE ' (main|fw_reset|fw_fault|vectors|xfota_entry_points|xfota_sys_log|xfota_sys_panic)$' |
     head -n 15 | while read -r _ size _ name; do printf '%6d  %s\n' $((16#$size)) "$name"; done
+# compiler_builtins' memory routines: any real firmware links a C library that has its own, and
+# the Rust objects then share them (the bench firmware is -nostdlib, so they count here).
+mem=0
+while read -r _ size _ name; do
+    mem=$((mem + 16#$size))
+done < <(arm-none-eabi-nm -C -S "$FW_OUT/$t/with.elf" |
+    grep -E ' (compiler_builtins::mem::\S+|__aeabi_mem\S*|mem(cpy|set|move|cmp))$')
+echo "of which compiler_builtins memory routines (memcpy/memset/__aeabi_mem*): $mem"
 
 echo
 echo "== Cortex-M33 (QEMU mps2-an505, -icount shift=0): core API (rust/xfota-qemu)"
