@@ -332,14 +332,7 @@ impl Job {
             match stream.read(buf) {
                 Ok(0) => return Err(failed("connection closed before the end of the image")),
                 Ok(n) => return Ok(n),
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::WouldBlock
-                            | io::ErrorKind::TimedOut
-                            | io::ErrorKind::Interrupted
-                    ) =>
-                {
+                Err(e) if retryable(&e) => {
                     if start.elapsed() > IDLE_TIMEOUT {
                         return Err(failed("server silent for too long"));
                     }
@@ -439,13 +432,7 @@ fn write_all(stream: &mut dyn ReadWrite, mut data: &[u8], cancel: &AtomicBool) -
         match stream.write(data) {
             Ok(0) => return Err(failed("connection closed while sending the request")),
             Ok(n) => data = data.get(n..).unwrap_or(&[]),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock
-                        | io::ErrorKind::TimedOut
-                        | io::ErrorKind::Interrupted
-                ) => {}
+            Err(e) if retryable(&e) => {}
             Err(e) => return Err(failed(format!("write: {e}"))),
         }
     }
@@ -485,4 +472,12 @@ fn connect(host: &str, port: u16, cancel: &AtomicBool) -> Result<TcpStream, Fail
         }
     }
     Err(connect_failed(format!("connect {host}:{port}: {last:?}")))
+}
+
+/// A socket timeout or interruption: try again (after checking for a cancel).
+fn retryable(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
+    )
 }
