@@ -95,6 +95,13 @@ static void dispatch(void)
 	}
 	if (is_cmd("AT#XRESET")) {
 		at_host_send(rsp_ok, sizeof(rsp_ok) - 1);
+		/* As Nordic's Serial Modem: the modem goes to minimal functionality first, so it
+		 * stores its state before the SiP resets.
+		 */
+		rc = nrf_modem_at_printf("AT+CFUN=0");
+		if (rc) {
+			LOG_WRN("AT+CFUN=0 before reset failed: %d", rc);
+		}
 		/* Let the UART drain before the reset. */
 		k_sleep(K_MSEC(CONFIG_XFOTA_RESET_DELAY_MS));
 		sys_reboot(SYS_REBOOT_COLD);

@@ -189,6 +189,17 @@ int lte_lc_pdn_id_get(uint8_t cid)
 }
 
 /* nrf_modem_at.h */
+int nrf_modem_at_printf(const char *fmt, ...)
+{
+	va_list ap;
+
+	fake.at_printfs++;
+	va_start(ap, fmt);
+	vsnprintf(fake.at_printf_cmd, sizeof(fake.at_printf_cmd), fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
 int nrf_modem_at_cmd(void *buf, size_t len, const char *fmt, ...)
 {
 	va_list ap;

@@ -48,6 +48,9 @@ struct fake_ncs {
 	int pdn_destroys;
 	int pdn_activates;
 	int pdn_id_answer; /* what lte_lc_pdn_id_get() answers */
+	/* nrf_modem_at_printf: the last command, how many */
+	char at_printf_cmd[64];
+	int at_printfs;
 	/* nrf_modem_at_cmd */
 	char at_cmd[600];
 	int at_calls;

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+int nrf_modem_at_printf(const char *fmt, ...);
 int nrf_modem_at_cmd(void *buf, size_t len, const char *fmt, ...);
 
 #endif /* FAKE_NRF_MODEM_AT_H_ */

@@ -127,6 +127,9 @@ SHELL_TEST(app_flow_reboot_revert_reports_5_0)
 	/* AT#XRESET: OK, then the reboot. */
 	fake_run_until_reboot(feed_reset);
 	EXPECT_EQ(fake.reboots, 1);
+	/* The modem was put to minimal functionality before the reset. */
+	EXPECT_EQ(fake.at_printfs, 1);
+	EXPECT_STR(fake.at_printf_cmd, "AT+CFUN=0");
 	EXPECT_STR(uart_take(), "\r\nOK\r\n");
 
 	fake.swap_type = BOOT_SWAP_REVERT;
