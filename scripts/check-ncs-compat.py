@@ -29,7 +29,8 @@ def own_symbols():
 
 def wanted():
     items = {}
-    for conf in ["prj.conf", "sysbuild.conf", *map(str, (root / "boards").glob("*.conf"))]:
+    for conf in ["prj.conf", "sysbuild.conf", *map(str, (root / "boards").glob("*.conf")),
+                 *map(str, (root / "sysbuild").glob("*.conf"))]:
         path = root / conf
         for m in re.finditer(r"^((?:SB_)?CONFIG_(\w+))=", path.read_text(), re.M):
             name = m.group(2)
@@ -42,11 +43,14 @@ def wanted():
             text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
             text = re.sub(r"//[^\n]*", "", text)
         rel = str(f.relative_to(root))
+        text = text.replace("\\\n", " ")  # Kconfig line continuations
         for m in re.finditer(r"\bCONFIG_(\w+)", text):
             if not m.group(1).startswith("XFOTA"):
                 items.setdefault("CONFIG_" + m.group(1), rel)
-        for m in re.finditer(r"^\s*(?:select|depends on|default \w+ if)\s+([A-Z]\w+)", text, re.M):
-            items.setdefault("CONFIG_" + m.group(1), rel)
+        for m in re.finditer(r"^\s*(?:select|depends on|default \w+ if)\s+(.*)$", text, re.M):
+            for sym in re.findall(r"\b([A-Z][A-Z0-9_]+)\b", m.group(1)):
+                if not sym.startswith(("XFOTA", "DT_CHOSEN_")):
+                    items.setdefault("CONFIG_" + sym, rel)
         if f.suffix == ".c":
             for m in re.finditer(r"#include\s+<([^>]+)>", text):
                 h = m.group(1)

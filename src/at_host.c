@@ -45,9 +45,16 @@ void at_host_send(const uint8_t *data, size_t len)
 	(void)k_mutex_unlock(&tx_lock);
 }
 
-static void send_str(const char *s)
+/* "\r\n" and a text, in one locked write pair so nothing lands between them. */
+static void send_framed(const char *s)
 {
-	at_host_send((const uint8_t *)s, strlen(s));
+	if (tx_fn == NULL) {
+		return;
+	}
+	(void)k_mutex_lock(&tx_lock, K_FOREVER);
+	tx_fn((const uint8_t *)"\r\n", 2);
+	tx_fn((const uint8_t *)s, strlen(s));
+	(void)k_mutex_unlock(&tx_lock);
 }
 
 /* Case-insensitive comparison of the whole line with an upper-case command. */
@@ -81,8 +88,7 @@ static void forward_to_modem(void)
 		return;
 	}
 	/* The modem's answer ends with its own OK / ERROR / +CME ERROR line. */
-	send_str("\r\n");
-	send_str(modem_rsp);
+	send_framed(modem_rsp);
 }
 
 static void dispatch(void)
@@ -154,6 +160,5 @@ AT_MONITOR(xfota_at_relay, ANY, at_notif_relay);
 
 static void at_notif_relay(const char *notif)
 {
-	send_str("\r\n");
-	send_str(notif);
+	send_framed(notif);
 }

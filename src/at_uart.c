@@ -71,6 +71,8 @@ int at_uart_init(void)
 		return err;
 	}
 	at_host_init(at_uart_tx);
+	/* Receive from now on: what the host sends right after "Ready" waits in the ring. */
+	uart_irq_rx_enable(uart);
 	return 0;
 }
 
@@ -78,19 +80,21 @@ FUNC_NORETURN void at_uart_run(void)
 {
 	uint8_t buf[64];
 
-	uart_irq_rx_enable(uart);
 	for (;;) {
 		uint32_t n;
 
 		(void)k_sem_take(&wake, K_FOREVER);
 		xfota_shell_process_events();
-		if (atomic_cas(&rx_overrun, 1, 0)) {
-			at_host_overrun();
-		}
 		while ((n = ring_buf_get(&rx_ring, buf, sizeof(buf))) > 0) {
 			at_host_feed(buf, n);
 			/* Events queued while a line ran are delivered in order, before the next. */
 			xfota_shell_process_events();
+		}
+		/* Bytes were dropped at the ring's tail: the line they belonged to is the one now
+		 * being assembled.
+		 */
+		if (atomic_cas(&rx_overrun, 1, 0)) {
+			at_host_overrun();
 		}
 	}
 }

@@ -28,10 +28,12 @@ int main(void)
 	}
 	xfota_shell_set_hooks(at_host_send, at_uart_wake);
 
+	/* A failure here (storage, downloader) is logged, not fatal: the modem and the AT host
+	 * still come up, so the device stays reachable.
+	 */
 	err = xfota_shell_init();
 	if (err) {
 		LOG_ERR("xfota init failed: %d", err);
-		return err;
 	}
 
 	/* A pending modem update is applied here; its result reaches the shell's DFU hook. */

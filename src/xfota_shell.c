@@ -126,34 +126,43 @@ static void port_write(void *ctx, const uint8_t *data, size_t len)
 	}
 }
 
+/* Deactivates and forgets the PDN context of the last download with an <apn>. The modem refuses
+ * to delete an active context, so deactivation comes first.
+ */
+static void pdn_release(void)
+{
+	if (pdn_cid == 0) {
+		return;
+	}
+	(void)lte_lc_pdn_deactivate(pdn_cid);
+	(void)lte_lc_pdn_ctx_destroy(pdn_cid);
+	pdn_cid = 0;
+}
+
 static int pdn_for_apn(const char *apn, uint8_t *pdn_id)
 {
 	int err;
 	int id;
 
-	if (pdn_cid != 0) {
-		(void)lte_lc_pdn_ctx_destroy(pdn_cid);
-		pdn_cid = 0;
-	}
+	pdn_release();
 	err = lte_lc_pdn_ctx_create(&pdn_cid);
 	if (err) {
 		LOG_ERR("PDN context create failed: %d", err);
+		pdn_cid = 0;
 		return err;
 	}
 	err = lte_lc_pdn_ctx_configure(pdn_cid, apn, LTE_LC_PDN_FAM_IPV4V6, NULL);
 	if (!err) {
 		err = lte_lc_pdn_activate(pdn_cid, NULL, NULL);
 	}
-	if (err) {
-		LOG_ERR("PDN configure/activate failed: %d", err);
-		(void)lte_lc_pdn_ctx_destroy(pdn_cid);
-		pdn_cid = 0;
-		return err;
+	if (!err) {
+		id = lte_lc_pdn_id_get(pdn_cid);
+		err = id < 0 ? id : (id > UINT8_MAX ? -EINVAL : 0);
 	}
-	id = lte_lc_pdn_id_get(pdn_cid);
-	if (id < 0 || id > UINT8_MAX) {
-		LOG_ERR("PDN id get failed: %d", id);
-		return id < 0 ? id : -EINVAL;
+	if (err) {
+		LOG_ERR("PDN for the APN failed: %d", err);
+		pdn_release();
+		return err;
 	}
 	*pdn_id = (uint8_t)id;
 	return 0;
@@ -181,21 +190,32 @@ static int32_t port_start_download(void *ctx, const struct xfota_download_req *r
 						   type);
 }
 
+/* fota_download restarts a resumed download about 1 s after stopping it; a cancel in that window
+ * gets -EPERM from the downloader (sdk-nrf v3.2 fota_download.c), so it is tried once more after it.
+ */
+#define CANCEL_RETRY_MS 1100
+
 static int32_t port_cancel_download(void *ctx)
 {
 	int err = fota_download_cancel();
 
 	ARG_UNUSED(ctx);
+	if (err == -EPERM) {
+		k_sleep(K_MSEC(CANCEL_RETRY_MS));
+		err = fota_download_cancel();
+	}
 	/* -EACCES: cancelled before any DFU target existed; the download did stop. */
 	return err == -EACCES ? 0 : err;
 }
 
+/* Called when a session ends without an image (error, cancel, failed save). */
 static int32_t port_reset_dfu_target(void *ctx, uint8_t image_type)
 {
 	int err = dfu_target_reset();
 
 	ARG_UNUSED(ctx);
 	ARG_UNUSED(image_type);
+	pdn_release();
 	/* -EACCES: no target was ever initialised, nothing to reset. */
 	return err == -EACCES ? 0 : err;
 }
@@ -213,7 +233,9 @@ static int modem_err(int err)
 }
 
 /* Reads the scratch area's offset: XFOTA_ERASE_PENDING while the modem erases, 0 with *offset
- * set, or a negative errno.
+ * set, or a negative errno. INVALID_DATA is what the modem answers about a scratch area it
+ * cannot use (to be erased) and, during an erase, what sdk-nrf's own erase loop
+ * (dfu_target_modem_delta.c) takes for "still erasing": reported as a non-zero offset here.
  */
 static int32_t scratch_offset(size_t *offset)
 {
@@ -221,6 +243,10 @@ static int32_t scratch_offset(size_t *offset)
 
 	if (err == NRF_MODEM_DELTA_DFU_ERASE_PENDING) {
 		return XFOTA_ERASE_PENDING;
+	}
+	if (err == NRF_MODEM_DELTA_DFU_INVALID_DATA) {
+		*offset = NRF_MODEM_DELTA_DFU_OFFSET_DIRTY;
+		return 0;
 	}
 	if (err) {
 		LOG_ERR("delta DFU offset failed: %d", err);

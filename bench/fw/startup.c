@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Tiny Cortex-M startup shared by fw_min.c and fw_run.c: vector table, .data/.bss init, and the
- * two C services the Rust staticlib calls (rust/zephyr-sys/wrapper.h).
+ * two C services the Rust staticlib calls (rust/zephyr-sys/xfota_sys.h).
  */
 #include <stddef.h>
 #include <stdint.h>
 
-#include "wrapper.h"
+#include "xfota_sys.h"
 
 extern uint32_t _sidata[], _sdata[], _edata[], _sbss[], _ebss[], _stack_top[];
 int main(void);

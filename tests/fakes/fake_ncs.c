@@ -99,7 +99,7 @@ int fota_download_start_with_image_type(const char *host, const char *file, int 
 int fota_download_cancel(void)
 {
 	fake.fota_cancels++;
-	return fake.fota_cancel_rc;
+	return fake.fota_cancels == 1 ? fake.fota_cancel_rc : fake.fota_cancel_rc_after;
 }
 
 void fake_fota_emit(enum fota_download_evt_id id, int value)
@@ -179,6 +179,13 @@ int lte_lc_pdn_activate(uint8_t cid, int *esm, enum lte_lc_pdn_family *family)
 	(void)esm;
 	(void)family;
 	fake.pdn_activates++;
+	return 0;
+}
+
+int lte_lc_pdn_deactivate(uint8_t cid)
+{
+	(void)cid;
+	fake.pdn_deactivates++;
 	return 0;
 }
 

@@ -28,6 +28,7 @@ struct fake_ncs {
 	size_t fragment_size;
 	enum dfu_target_image_type type;
 	int fota_cancel_rc;
+	int fota_cancel_rc_after; /* what a second cancel answers */
 	int fota_cancels;
 	/* dfu_target */
 	int dfu_reset_rc;
@@ -47,6 +48,7 @@ struct fake_ncs {
 	int pdn_creates;
 	int pdn_destroys;
 	int pdn_activates;
+	int pdn_deactivates;
 	int pdn_id_answer; /* what lte_lc_pdn_id_get() answers */
 	/* nrf_modem_at_printf: the last command, how many */
 	char at_printf_cmd[64];

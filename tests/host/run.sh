@@ -9,7 +9,7 @@ mkdir -p "$out"
 
 inc=(-include "$root/tests/host/config.h" -I"$root/tests/host/include" -I"$root/tests/fakes/include"
 	-I"$root/tests/fakes" -I"$root/tests/shell/src" -I"$root/include"
-	-I"$root/rust/xfota-ffi/include" -I"$root/src")
+	-I"$root/rust/xfota-ffi/include" -I"$root/rust/zephyr-sys" -I"$root/src")
 srcs=("$root/src/xfota_shell.c" "$root/src/at_host.c" "$root/src/xfota_sys.c")
 warn=(-std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers)
 

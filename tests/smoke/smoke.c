@@ -153,7 +153,7 @@ static const struct xfota_port port = {
 	.confirm_image = fake_confirm,
 };
 
-/* The C services the staticlib calls (zephyr-sys/wrapper.h). */
+/* The C services the staticlib calls (zephyr-sys/xfota_sys.h). */
 void xfota_sys_panic(void)
 {
 	printf("FAIL: Rust panicked\n");

@@ -219,6 +219,36 @@ SHELL_TEST(cancel_urc_before_ok_and_late_event_ignored)
 	EXPECT_STR(fake.file, "b.bin");
 }
 
+SHELL_TEST(apn_context_released_when_the_session_ends)
+{
+	feed("AT#XFOTA=2,\"http://h/d.bin\",,\"iot.example\"\r\n");
+	EXPECT_STR(uart_take(), "\r\nOK\r\n");
+	EXPECT_EQ(fake.pdn_creates, 1);
+	dl(FOTA_DOWNLOAD_EVT_ERROR, FOTA_DOWNLOAD_ERROR_CAUSE_DOWNLOAD_FAILED);
+	EXPECT_STR(uart_take(), "\r\n#XFOTA: 1,1,1\r\n");
+	/* Deactivated before deleted: the modem refuses to delete an active context. */
+	EXPECT_EQ(fake.pdn_deactivates, 1);
+	EXPECT_EQ(fake.pdn_destroys, 1);
+	feed("AT#XFOTA=2,\"http://h/d.bin\",,\"iot.example\"\r\n");
+	EXPECT_STR(uart_take(), "\r\nOK\r\n");
+	EXPECT_EQ(fake.pdn_creates, 2);
+	EXPECT_EQ(fake.pdn_destroys, 1);
+	feed("AT#XFOTA=0\r\n");
+	EXPECT_EQ(fake.pdn_deactivates, 2);
+	EXPECT_EQ(fake.pdn_destroys, 2);
+}
+
+SHELL_TEST(cancel_in_the_resume_window_is_retried)
+{
+	feed("AT#XFOTA=1,\"http://h/a.bin\"\r\n");
+	(void)uart_take();
+	fake.fota_cancel_rc = -EPERM; /* the downloader is between a stop and its resume */
+	fake.fota_cancel_rc_after = 0;
+	feed("AT#XFOTA=0\r\n");
+	EXPECT_STR(uart_take(), "\r\n#XFOTA: 1,2,0\r\n\r\nOK\r\n");
+	EXPECT_EQ(fake.fota_cancels, 2);
+}
+
 SHELL_TEST(cancel_eacces_counts_as_cancelled)
 {
 	feed("AT#XFOTA=1,\"http://h/a.bin\"\r\n");
@@ -301,6 +331,21 @@ SHELL_TEST(op9_erase_already_running_is_waited_for)
 	EXPECT_STR(uart_take(), "\r\nOK\r\n");
 	EXPECT_EQ(fake.delta_erases, 0);
 	EXPECT_EQ(fake.delta_polls, 3);
+}
+
+SHELL_TEST(op9_invalid_data_while_erasing_means_pending)
+{
+	fake.delta_offset = 0x280000;
+	fake.erase_polls = 2;
+	feed("AT#XFOTA=9\r\n");
+	EXPECT_STR(uart_take(), "\r\nOK\r\n");
+	fake_reset();
+	fake.delta_offset = 0x280000;
+	fake.delta_offset_rc = 5; /* NRF_MODEM_DELTA_DFU_INVALID_DATA, for good */
+	feed("AT#XFOTA=9\r\n");
+	/* Unusable scratch: erased; "invalid data" while erasing is waited for, up to the timeout. */
+	EXPECT_STR(uart_take(), "\r\nERROR\r\n");
+	EXPECT_EQ(fake.delta_erases, 1);
 }
 
 SHELL_TEST(op9_clean_scratch_needs_no_erase)

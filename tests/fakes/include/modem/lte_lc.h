@@ -26,6 +26,7 @@ int lte_lc_pdn_ctx_configure(uint8_t cid, const char *apn, enum lte_lc_pdn_famil
 			     struct lte_lc_pdn_pdp_context_opts *opts);
 int lte_lc_pdn_ctx_destroy(uint8_t cid);
 int lte_lc_pdn_activate(uint8_t cid, int *esm, enum lte_lc_pdn_family *family);
+int lte_lc_pdn_deactivate(uint8_t cid);
 int lte_lc_pdn_id_get(uint8_t cid);
 
 #endif /* FAKE_LTE_LC_H_ */
