@@ -42,6 +42,8 @@ pub enum LogEvent {
     ModemVoltageLow,
     /// The boot report came after the core had started work; the record was left alone.
     LateBoot,
+    /// MCUboot runs a new image in test mode but no valid record was found: it is confirmed.
+    RevertWithoutRecord,
 }
 
 /// Effects the core asks for. Implemented by the C shell (over NCS), the simulator and the
@@ -536,16 +538,26 @@ impl Fota {
             port.log(LogEvent::LateBoot);
             return;
         }
-        let Some(bytes) = stored else {
-            return;
-        };
-        let record = match Record::decode(bytes) {
-            Ok(r) => r,
-            Err(e) => {
+        let record = match stored.map(Record::decode) {
+            Some(Ok(r)) => Some(r),
+            Some(Err(e)) => {
                 port.log(LogEvent::CorruptRecord(e));
                 self.clear(port);
-                return;
+                None
             }
+            None => None,
+        };
+        let record = match record {
+            Some(r) => r,
+            // A new application image runs in test mode although no (valid) record says one
+            // was waiting (the record was lost): only this command downloads images here, so
+            // confirm it and report, as Nordic's Serial Modem does on REVERT. Without this
+            // it would silently revert at the next reset.
+            None if report.app_swap == SwapType::Revert => {
+                port.log(LogEvent::RevertWithoutRecord);
+                Record::waiting(ImageType::App)
+            }
+            None => return,
         };
         let outcome = match record.result {
             // A result whose notification a power cut may have interrupted: say it again.

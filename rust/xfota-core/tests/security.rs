@@ -280,13 +280,17 @@ fn userinfo_rejected() {
 }
 
 // --- Rule 4: a corrupt persisted record is ignored, never acted on, and cleared ---------------
+//
+// "Never acted on" means: after it is logged and cleared, the boot goes exactly as with no record
+// at all. (With no record, the core still confirms and reports an image MCUboot runs in test
+// mode, REVERT, so that it does not silently revert; that is driven by MCUboot, not the record.)
 
 fn corrupt_boot(bytes: &[u8], swap: SwapType, modem: Option<i32>) {
     let mut h = Harness::ok();
     h.stored = None;
     h.boot(Some(bytes.to_vec()), boot_report(swap, modem))
         .unwrap();
-    let t = &h.last_trace;
+    let t = h.last_trace.clone();
     assert_eq!(
         t.first(),
         Some(&Ev::Out(b"Ready\r\n".to_vec())),
@@ -300,13 +304,22 @@ fn corrupt_boot(bytes: &[u8], swap: SwapType, modem: Option<i32>) {
         matches!(t.get(2), Some(Ev::Clear(Ok(())))),
         "{bytes:?} {t:?}"
     );
-    assert_eq!(t.len(), 3, "{bytes:?} {t:?}");
-    assert_eq!(h.fota.state(), StateView::Idle);
+    let mut none = Harness::ok();
+    none.stored = None;
+    none.boot(None, boot_report(swap, modem)).unwrap();
+    let mut rest = vec![t[0].clone()];
+    rest.extend(t[3..].iter().cloned());
+    assert_eq!(
+        rest, none.last_trace,
+        "{bytes:?}: differs from a boot with no record"
+    );
+    assert_eq!(h.fota.state(), none.fota.state());
+    assert_eq!(h.uart, none.uart);
 }
 
 #[test]
 fn corrupt_record_is_never_acted_on() {
-    // REVERT would confirm the running image if the record were trusted; DFU OK would report 5,0.
+    // A trusted record would report 5,3 on NONE, 5,1,<code> on FAIL, 5,0 on DFU OK.
     let reports = [
         (SwapType::Revert, Some(MODEM_DFU_OK)),
         (SwapType::None, Some(0x440_0004)),
@@ -362,7 +375,7 @@ fn corrupt_record_clear_failure_is_only_logged() {
         },
     )
     .unwrap();
-    h.boot(Some(vec![1, 2, 3]), boot_report(SwapType::Revert, None))
+    h.boot(Some(vec![1, 2, 3]), boot_report(SwapType::None, None))
         .unwrap();
     assert!(h
         .last_trace
@@ -490,4 +503,29 @@ fn late_boot_report_does_not_report_unactivated_image() {
     let r = h.boot(rec, boot_report(SwapType::Revert, None));
     assert!(r.is_ok(), "{}", r.unwrap_err());
     assert!(!h.last_trace.iter().any(|e| matches!(e, Ev::Confirm(_))));
+}
+
+#[test]
+fn image_in_test_mode_without_record_is_confirmed_and_reported() {
+    // The record was lost (or is corrupt) but MCUboot runs a new image in test mode: it is
+    // confirmed (else it would revert at the next reset) and reported like any app result.
+    for stored in [None, Some(vec![0u8; RECORD_LEN])] {
+        let mut h = Harness::ok();
+        h.stored = None;
+        h.boot(stored, boot_report(SwapType::Revert, None)).unwrap();
+        assert!(h
+            .last_trace
+            .iter()
+            .any(|e| matches!(e, Ev::Log(LogEvent::RevertWithoutRecord))));
+        assert!(h
+            .last_trace
+            .iter()
+            .any(|e| matches!(e, Ev::Confirm(Ok(())))));
+        assert!(
+            h.uart.ends_with(b"Ready\r\n\r\n#XFOTA: 5,0\r\n"),
+            "{:?}",
+            h.uart
+        );
+        assert_eq!(h.stored, None);
+    }
 }

@@ -305,6 +305,11 @@ fn describe(e: LogEvent) -> (i32, &'static str, i32) {
             "boot report after work started: record not acted on",
             0,
         ),
+        LogEvent::RevertWithoutRecord => (
+            WRN,
+            "image in test mode without a FOTA record: confirming",
+            0,
+        ),
     }
 }
 

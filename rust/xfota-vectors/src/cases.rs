@@ -611,7 +611,8 @@ pub static CASES: &[Case] = &[
                     IDLE,
                 ),
             ),
-            (boot(4, None), ex(&[READY], IDLE)),
+            // The DFU target reset erased the image: MCUboot has nothing to swap.
+            (boot(1, None), ex(&[READY], IDLE)),
         ],
     },
     Case {
@@ -687,7 +688,7 @@ pub static CASES: &[Case] = &[
             (
                 Step::Boot {
                     stored: Stored::Bytes(b"XF\x01\x01\x04\x00\x00\x00\x00\x00\x00\x00"),
-                    swap: 4,
+                    swap: 1,
                     modem: None,
                 },
                 ex(
@@ -698,7 +699,7 @@ pub static CASES: &[Case] = &[
             (
                 Step::Boot {
                     stored: Stored::Bytes(b"XF\x01"),
-                    swap: 4,
+                    swap: 1,
                     modem: None,
                 },
                 ex(
@@ -845,6 +846,47 @@ pub static CASES: &[Case] = &[
                     waiting(APP),
                 )
                 .with(Record::waiting(APP)),
+            ),
+        ],
+    },
+    Case {
+        name: "11: an image in test mode (REVERT) with no valid record is confirmed and reported",
+        config: DEFAULT_CONFIG,
+        script: OK_SCRIPT,
+        steps: &[
+            (
+                Step::Boot {
+                    stored: Stored::Bytes(b"XF\x01"),
+                    swap: 4,
+                    modem: None,
+                },
+                ex(
+                    &[
+                        READY,
+                        Ev::Log(L::CorruptRecord(RecordError::Length)),
+                        Ev::Clear,
+                        Ev::Log(L::RevertWithoutRecord),
+                        Ev::Confirm,
+                        Ev::Save(done(APP, Outcome::Ok)),
+                        U_COMPLETE,
+                        Ev::Clear,
+                    ],
+                    IDLE,
+                ),
+            ),
+            (
+                boot(4, None),
+                ex(
+                    &[
+                        READY,
+                        Ev::Log(L::RevertWithoutRecord),
+                        Ev::Confirm,
+                        Ev::Save(done(APP, Outcome::Ok)),
+                        U_COMPLETE,
+                        Ev::Clear,
+                    ],
+                    IDLE,
+                ),
             ),
         ],
     },

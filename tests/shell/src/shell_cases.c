@@ -375,10 +375,22 @@ SHELL_TEST(corrupt_record_dropped_quietly)
 	memcpy(fake.rec, junk, sizeof(junk));
 	fake.rec_len = sizeof(junk);
 	fake.rec_present = true;
-	fake.swap_type = BOOT_SWAP_REVERT;
+	fake.swap_type = BOOT_SWAP_NONE;
 	power_cycle();
 	EXPECT_STR(uart_take(), "Ready\r\n");
 	EXPECT_EQ(fake.confirms, 0);
+	EXPECT_TRUE(!fake.rec_present);
+}
+
+SHELL_TEST(image_in_test_mode_without_record_is_confirmed)
+{
+	/* No record (lost), but MCUboot runs a new image in test mode: confirmed and reported,
+	 * so it does not silently revert at the next reset.
+	 */
+	fake.swap_type = BOOT_SWAP_REVERT;
+	power_cycle();
+	EXPECT_STR(uart_take(), "Ready\r\n\r\n#XFOTA: 5,0\r\n");
+	EXPECT_EQ(fake.confirms, 1);
 	EXPECT_TRUE(!fake.rec_present);
 }
 
