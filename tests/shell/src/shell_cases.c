@@ -382,7 +382,7 @@ SHELL_TEST(corrupt_record_dropped_quietly)
 	EXPECT_TRUE(!fake.rec_present);
 }
 
-SHELL_TEST(image_in_test_mode_without_record_is_confirmed)
+SHELL_TEST(revert_without_record_is_confirmed)
 {
 	/* No record (lost), but MCUboot runs a new image in test mode: confirmed and reported,
 	 * so it does not silently revert at the next reset.
