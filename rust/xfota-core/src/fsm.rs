@@ -461,17 +461,15 @@ impl Fota {
                     port.log(LogEvent::StaleEvent);
                     return;
                 }
-                let stage = if event == DownloadEvent::Erased {
-                    Stage::Erased
+                let (stage, urc) = if event == DownloadEvent::Erased {
+                    (Stage::Erased, Urc::erased())
                 } else {
-                    Stage::ErasePending
+                    (Stage::ErasePending, Urc::erase_pending())
                 };
                 // Reported on change only (NCS repeats "erase pending" on its erase timeout).
                 if stage != s.stage {
                     s.stage = stage;
-                    if let Some(u) = Urc::ok(stage) {
-                        write_urc(out, u);
-                    }
+                    write_urc(out, urc);
                 }
             }
             DownloadEvent::Finished => {
@@ -480,9 +478,7 @@ impl Fota {
                 match port.save_record(&Record::waiting(image).encode()) {
                     Ok(()) => {
                         self.phase = Phase::Downloaded(image);
-                        if let Some(u) = Urc::ok(Stage::Downloaded) {
-                            write_urc(out, u);
-                        }
+                        write_urc(out, Urc::downloaded());
                     }
                     Err(errno) => {
                         // Without the record the boot could not report (nor confirm) the

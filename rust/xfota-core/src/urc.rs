@@ -45,27 +45,25 @@ impl Urc {
         Self::with_info(stage, Status::Error, code)
     }
 
-    /// `#XFOTA: <stage>,0` for the stages without info (erase pending/erased, downloaded,
-    /// complete). For [`Stage::Download`] use [`Urc::progress`].
-    pub fn ok(stage: Stage) -> Option<Self> {
-        match stage {
-            Stage::Download => None,
-            _ => Some(Self {
-                stage,
-                status: Status::Ok,
-                info: None,
-            }),
-        }
+    /// `#XFOTA: 2,0`: modem scratch erase pending.
+    pub fn erase_pending() -> Self {
+        Self::without_info(Stage::ErasePending, Status::Ok)
+    }
+
+    /// `#XFOTA: 3,0`: modem scratch erased.
+    pub fn erased() -> Self {
+        Self::without_info(Stage::Erased, Status::Ok)
+    }
+
+    /// `#XFOTA: 4,0`: downloaded, waiting for activation.
+    pub fn downloaded() -> Self {
+        Self::without_info(Stage::Downloaded, Status::Ok)
     }
 
     /// `#XFOTA: 5,...` for an activation result.
     pub fn complete(outcome: crate::record::Outcome) -> Self {
         match outcome {
-            crate::record::Outcome::Ok => Self {
-                stage: Stage::Complete,
-                status: Status::Ok,
-                info: None,
-            },
+            crate::record::Outcome::Ok => Self::without_info(Stage::Complete, Status::Ok),
             crate::record::Outcome::Error(code) => Self::error(Stage::Complete, code),
             crate::record::Outcome::Reverted => Self::reverted(),
         }
@@ -73,9 +71,13 @@ impl Urc {
 
     /// `#XFOTA: 5,3`: the new application image did not stay, the old one runs.
     pub fn reverted() -> Self {
+        Self::without_info(Stage::Complete, Status::Reverted)
+    }
+
+    fn without_info(stage: Stage, status: Status) -> Self {
         Self {
-            stage: Stage::Complete,
-            status: Status::Reverted,
+            stage,
+            status,
             info: None,
         }
     }
@@ -135,11 +137,16 @@ mod tests {
 
     #[test]
     fn no_info_forms() {
+        assert_eq!(Urc::downloaded().encode().as_str(), "\r\n#XFOTA: 4,0\r\n");
         assert_eq!(
-            Urc::ok(Stage::Downloaded).map(|u| u.encode()).as_deref(),
-            Some("\r\n#XFOTA: 4,0\r\n")
+            Urc::erase_pending().encode().as_str(),
+            "\r\n#XFOTA: 2,0\r\n"
         );
-        assert_eq!(Urc::ok(Stage::Download), None);
+        assert_eq!(Urc::erased().encode().as_str(), "\r\n#XFOTA: 3,0\r\n");
+        assert_eq!(
+            Urc::complete(crate::record::Outcome::Ok).encode().as_str(),
+            "\r\n#XFOTA: 5,0\r\n"
+        );
         assert_eq!(Urc::reverted().encode().as_str(), "\r\n#XFOTA: 5,3\r\n");
         assert_eq!(Urc::cancelled().encode().as_str(), "\r\n#XFOTA: 1,2,0\r\n");
     }
