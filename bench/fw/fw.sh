@@ -7,7 +7,8 @@ FW_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 FW_DIR=$FW_ROOT/bench/fw
 FW_OUT=${FW_OUT:-$FW_ROOT/rust/target/fw}
 FW_TARGETS=(thumbv8m.main-none-eabi thumbv8m.main-none-eabihf thumbv7m-none-eabi)
-FW_SYMBOLS=(xfota_init xfota_handle_line xfota_download_event xfota_boot xfota_stage)
+FW_SYMBOLS=(xfota_init xfota_handle_line xfota_download_event xfota_boot xfota_modem_fault
+	xfota_modem_reinit xfota_stage)
 
 # C flags matching each Rust target's ABI.
 fw_cflags() {

@@ -20,6 +20,8 @@ const void *volatile const xfota_entry_points[] = {
 	ENTRY(xfota_handle_line),
 	ENTRY(xfota_download_event),
 	ENTRY(xfota_boot),
+	ENTRY(xfota_modem_fault),
+	ENTRY(xfota_modem_reinit),
 	ENTRY(xfota_stage),
 };
 

@@ -42,11 +42,9 @@ void xfota_sys_panic(void)
 }
 
 /* Zephyr: LOG_*(). Logging compiled out, like the seed-era C handler in the comparison. */
-void xfota_sys_log(int32_t level, const char *msg, size_t len, int32_t value)
+void xfota_sys_log(uint32_t code, int32_t value)
 {
-	(void)level;
-	(void)msg;
-	(void)len;
+	(void)code;
 	(void)value;
 }
 

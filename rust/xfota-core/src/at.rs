@@ -1,22 +1,32 @@
-//! The `AT#XFOTA` grammar.
+//! The `AT#XFOTA` grammar, the URL and APN rules, and the downloader's host/file storage.
 //!
 //! `AT#XFOTA=<op>[,<file_url>[,<sec_tag>[,<apn>]]]`, `AT#XFOTA=?`; the name is case-insensitive.
-//! Lines arrive without their terminator. The grammar is strict: no spaces outside quoted
-//! strings, only printable ASCII, integers as plain decimal digits, strings in double quotes
-//! with no escapes, an empty unquoted field means "absent".
+//! Lines arrive without their terminator.
+//!
+//! **Lexing follows Nordic's AT parser** (sdk-nrf `lib/at_parser`, which Nordic's Serial Modem
+//! uses), so a host driver written for Nordic's firmware works unchanged:
+//! - each parameter may be preceded by **one** space (after `=` and after each `,`); no other
+//!   space outside quotes (two spaces, a space between a value and its comma, trailing spaces:
+//!   refused). An empty parameter is nothing, or that one space, before a `,`; a `,` at the end
+//!   of the line leaves an empty last parameter;
+//! - integers are `0 | [+-]?[1-9][0-9]*` (no leading zeros, `+` allowed), then range-checked;
+//! - strings are `"..."` with no escapes.
+//!
+//! What the core refuses on purpose on top of that: unquoted strings and `(...)` arrays, extra
+//! parameters, a `<sec_tag>` out of range, an unquoted or invalid APN, URLs that break the rules
+//! of [`Reject`]'s `Url*` variants.
 
-use crate::url::{Scheme, Url, UrlError};
 use crate::ImageType;
-use heapless::Vec;
 
 /// The command name, compared case-insensitively.
-pub const NAME: &str = "AT#XFOTA";
-/// Longest accepted `<apn>`: lte_lc's PDN module (sdk-nrf v3.2.4,
+pub const NAME: &[u8] = b"AT#XFOTA";
+/// Longest accepted `<apn>`: lte_lc's PDN module (sdk-nrf v3.2.x,
 /// `lib/lte_link_control/modules/pdn.c`, `APN_STR_MAX_LEN` 64 with the NUL) refuses longer ones.
 pub const APN_MAX_LEN: usize = 63;
 /// Largest `<sec_tag>` (the modem's security tags are non-negative `int`s).
 pub const SEC_TAG_MAX: u32 = 2_147_483_647;
-const MAX_FIELDS: usize = 4;
+/// Longest accepted `<file_url>`, in bytes.
+pub const URL_MAX_LEN: usize = 255;
 
 /// A parsed `AT#XFOTA` command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,35 +52,50 @@ pub struct Start<'a> {
     pub url: Url<'a>,
     /// `<sec_tag>`: always `Some` for https; `None` for http (a given sec_tag is ignored there).
     pub sec_tag: Option<u32>,
-    /// `<apn>`, validated.
-    pub apn: Option<&'a str>,
+    /// `<apn>`, validated (`[A-Za-z0-9-]` labels separated by `.`).
+    pub apn: Option<&'a [u8]>,
 }
 
-/// Why a line addressed to `AT#XFOTA` was refused (answered `ERROR`).
+/// Why a line addressed to `AT#XFOTA` was refused (answered `ERROR`). The value is the code the
+/// shell logs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
 pub enum Reject {
     /// Bare `AT#XFOTA` (no execute form).
-    Execute,
+    Execute = 1,
     /// `AT#XFOTA?` (read is not supported).
-    Read,
+    Read = 2,
     /// Anything after the name that is not `=` or `=?`.
-    Syntax,
-    /// Unterminated string, text after a closing quote, a non-digit in an integer field.
-    Field,
+    Syntax = 3,
+    /// Lexing: unterminated string, a bad integer, a misplaced space, text after a value.
+    Field = 4,
     /// More than four parameters, or a parameter the op does not take.
-    TooMany,
+    TooMany = 5,
     /// `<op>` missing, not an integer, or not one of 0, 1, 2, 8, 9.
-    Op,
+    Op = 6,
     /// Op 1/2 without `<file_url>`, or the URL is not a quoted string.
-    MissingUrl,
-    /// The URL is invalid.
-    Url(UrlError),
-    /// `<sec_tag>` quoted, not decimal, or above [`SEC_TAG_MAX`].
-    SecTag,
+    MissingUrl = 7,
+    /// `<sec_tag>` quoted, negative or above [`SEC_TAG_MAX`].
+    SecTag = 8,
     /// `https` without `<sec_tag>`.
-    HttpsNeedsSecTag,
+    HttpsNeedsSecTag = 9,
     /// `<apn>` not quoted, empty, too long, or not a valid APN.
-    Apn,
+    Apn = 10,
+    /// URL empty or longer than [`URL_MAX_LEN`].
+    UrlLength = 11,
+    /// URL byte outside printable ASCII, or a space.
+    UrlCharset = 12,
+    /// URL scheme other than `http://`/`https://` (any case).
+    UrlScheme = 13,
+    /// Userinfo (`user@host`): the downloader has no use for it and it would put credentials
+    /// into logs.
+    UrlUserinfo = 14,
+    /// Empty host, or a character not allowed in a host name / IP literal.
+    UrlHost = 15,
+    /// Port empty, not decimal, 0 or above 65535.
+    UrlPort = 16,
+    /// No `/path` after the host, or an empty one.
+    UrlPath = 17,
 }
 
 /// Result of parsing one AT line.
@@ -84,98 +109,184 @@ pub enum Parsed<'a> {
     Invalid(Reject),
 }
 
+/// A validated `<file_url>`, borrowed from the AT line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Url<'a> {
+    /// The URL as written (between the quotes).
+    pub raw: &'a [u8],
+    /// `https` (else `http`).
+    pub https: bool,
+    /// Index in `raw` of the `/` that ends the authority.
+    pub path_at: usize,
+}
+
+/// One lexed parameter. Integers that can never be valid here (negative, or above `u32`) are
+/// kept as `u32::MAX` (above every range checked).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Field<'a> {
     Empty,
-    Num(&'a [u8]),
-    /// A quoted string and whether all its bytes are printable ASCII other than space.
-    Str(&'a [u8], bool),
+    Int(u32),
+    Str(&'a [u8]),
 }
 
-/// Finds the closing quote and checks the characters on the way: one pass over the string,
-/// four bytes at a time (the start command's URL is up to 255 bytes; this is its hot loop).
-fn quoted(body: &[u8]) -> Option<(&[u8], bool, &[u8])> {
-    const ONES: u32 = 0x0101_0101;
-    const HIGH: u32 = 0x8080_8080;
-    let mut printable = true;
-    let mut done = 0;
-    for chunk in body.chunks_exact(4) {
-        let Ok(bytes) = <[u8; 4]>::try_from(chunk) else {
-            break;
-        };
-        let w = u32::from_le_bytes(bytes);
-        let q = w ^ (ONES * u32::from(b'"'));
-        // Exact "some byte is..." tests (no false positives for existence):
-        let has_quote = q.wrapping_sub(ONES) & !q & HIGH;
-        let has_below_0x21 = w.wrapping_sub(ONES * 0x21) & !w & HIGH;
-        let has_above_0x7e = (w.wrapping_add(ONES) | w) & HIGH;
-        if has_quote != 0 {
-            break;
-        }
-        printable &= has_below_0x21 | has_above_0x7e == 0;
-        done += 4;
-    }
-    let tail = body.get(done..)?;
-    let close = done
-        + tail.iter().position(|&b| {
-            printable &= crate::class::is(b, crate::class::URL) || b == b'"';
-            b == b'"'
-        })?;
-    let (s, tail) = body.split_at_checked(close)?;
-    Some((s, printable, tail.get(1..).unwrap_or(&[])))
-}
-
-fn split_fields(mut rest: &[u8]) -> Result<Vec<Field<'_>, MAX_FIELDS>, Reject> {
-    let mut fields = Vec::new();
-    loop {
-        let (field, after) = if let Some(body) = rest.strip_prefix(b"\"") {
-            let (s, printable, tail) = quoted(body).ok_or(Reject::Field)?;
-            (Field::Str(s, printable), tail)
-        } else {
-            let end = rest.iter().position(|&b| b == b',').unwrap_or(rest.len());
-            let (n, tail) = rest.split_at_checked(end).ok_or(Reject::Field)?;
-            if !n.iter().all(u8::is_ascii_digit) {
-                return Err(Reject::Field);
-            }
-            (
-                if n.is_empty() {
-                    Field::Empty
-                } else {
-                    Field::Num(n)
-                },
-                tail,
-            )
-        };
-        fields.push(field).map_err(|_| Reject::TooMany)?;
-        match after.split_first() {
-            None => return Ok(fields),
-            Some((b',', tail)) => rest = tail,
-            Some(_) => return Err(Reject::Field),
-        }
-    }
-}
-
-/// Decimal digits to a number no larger than `max`.
-fn number(digits: &[u8], max: u32) -> Option<u32> {
+/// Lexes a Nordic integer `0 | [+-]?[1-9][0-9]*` at the start of `p`; returns it and the rest.
+fn int(p: &[u8]) -> Option<(u32, &[u8])> {
+    let (neg, digits) = match p.split_first() {
+        Some((b'-', r)) => (true, r),
+        Some((b'+', r)) => (false, r),
+        _ => (false, p),
+    };
     let mut v: u32 = 0;
-    for &d in digits {
-        v = v
-            .checked_mul(10)?
-            .checked_add(u32::from(d.checked_sub(b'0')?))?;
-        if v > max {
-            return None;
+    let mut n = 0;
+    for &b in digits {
+        if !b.is_ascii_digit() {
+            break;
         }
+        v = v.saturating_mul(10).saturating_add(u32::from(b - b'0'));
+        n += 1;
     }
-    Some(v)
+    // "0" alone only: no sign before it, no digit after it.
+    if n == 0 || (digits.first() == Some(&b'0') && (n > 1 || digits.len() < p.len())) {
+        return None;
+    }
+    Some((if neg { u32::MAX } else { v }, digits.get(n..)?))
 }
 
-/// APN network identifier: dot-separated labels of letters, digits and hyphens (at most
-/// [`APN_MAX_LEN`] in all, so each label fits 3GPP's 63). This character set cannot alter an AT
-/// string the shell builds from it. One pass.
-fn valid_apn(apn: &[u8]) -> bool {
-    if apn.len() > APN_MAX_LEN {
+/// The parameter list, one field at a time.
+struct Lexer<'a> {
+    rest: Option<&'a [u8]>,
+}
+
+impl<'a> Lexer<'a> {
+    /// The next parameter; `Ok(None)` after the last. A `,` at the end of the line leaves an
+    /// empty last parameter, as in Nordic's parser.
+    fn next(&mut self) -> Result<Option<Field<'a>>, Reject> {
+        let Some(mut p) = self.rest else {
+            return Ok(None);
+        };
+        let spaced = p.first() == Some(&b' ');
+        if spaced {
+            p = p.get(1..).unwrap_or(&[]);
+        }
+        let (field, rest) = match p.split_first() {
+            Some((b'"', body)) => {
+                let close = body.iter().position(|&b| b == b'"').ok_or(Reject::Field)?;
+                let (s, tail) = body.split_at_checked(close).ok_or(Reject::Field)?;
+                (Field::Str(s), tail.get(1..).unwrap_or(&[]))
+            }
+            Some((b',', _)) => (Field::Empty, p),
+            None if !spaced => (Field::Empty, p),
+            _ => {
+                let (v, rest) = int(p).ok_or(Reject::Field)?;
+                (Field::Int(v), rest)
+            }
+        };
+        self.rest = match rest.split_first() {
+            None => None,
+            Some((b',', r)) => Some(r),
+            Some(_) => return Err(Reject::Field),
+        };
+        Ok(Some(field))
+    }
+}
+
+fn is_host_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_')
+}
+
+/// `1..=65535` in at most five decimal digits.
+fn valid_port(p: &[u8]) -> bool {
+    if !matches!(p.len(), 1..=5) {
         return false;
     }
+    let mut v: u32 = 0;
+    for &b in p {
+        if !b.is_ascii_digit() {
+            return false;
+        }
+        v = v * 10 + u32::from(b - b'0');
+    }
+    matches!(v, 1..=65535)
+}
+
+impl<'a> Url<'a> {
+    /// Validates `raw` (the bytes between the quotes) as an http/https URL: printable ASCII
+    /// without space, 1..=255 bytes, `http://` or `https://` (any case), a host name or `[IPv6]`
+    /// literal, an optional port 1..=65535, no userinfo, and a non-empty path.
+    pub fn parse(raw: &'a [u8]) -> Result<Self, Reject> {
+        if raw.is_empty() || raw.len() > URL_MAX_LEN {
+            return Err(Reject::UrlLength);
+        }
+        if !raw.iter().all(|&b| matches!(b, 0x21..=0x7e)) {
+            return Err(Reject::UrlCharset);
+        }
+        let prefix = |p: &[u8]| {
+            raw.get(..p.len())
+                .is_some_and(|h| h.eq_ignore_ascii_case(p))
+        };
+        let https = prefix(b"https://");
+        if !https && !prefix(b"http://") {
+            return Err(Reject::UrlScheme);
+        }
+        let start = if https { 8 } else { 7 };
+        let rest = raw.get(start..).unwrap_or(&[]);
+        let slash = rest
+            .iter()
+            .position(|&b| b == b'/')
+            .ok_or(Reject::UrlPath)?;
+        if slash + 1 == rest.len() {
+            return Err(Reject::UrlPath);
+        }
+        let authority = rest.get(..slash).unwrap_or(&[]);
+        if authority.iter().any(|&b| b == b'@') {
+            return Err(Reject::UrlUserinfo);
+        }
+        let (host_ok, port) = match authority.split_first() {
+            Some((b'[', lit)) => {
+                let close = lit.iter().position(|&b| b == b']').unwrap_or(lit.len());
+                let (v6, after) = lit.split_at_checked(close).unwrap_or((lit, &[]));
+                let ok = close > 0
+                    && after.first() == Some(&b']')
+                    && v6
+                        .iter()
+                        .all(|&b| b.is_ascii_hexdigit() || matches!(b, b':' | b'.'));
+                match after.get(1..) {
+                    Some([]) => (ok, None),
+                    Some([b':', p @ ..]) => (ok, Some(p)),
+                    _ => (false, None),
+                }
+            }
+            _ => {
+                let colon = authority
+                    .iter()
+                    .position(|&b| b == b':')
+                    .unwrap_or(authority.len());
+                let (host, port) = authority
+                    .split_at_checked(colon)
+                    .unwrap_or((authority, &[]));
+                (
+                    !host.is_empty() && host.iter().all(|&b| is_host_char(b)),
+                    port.get(1..),
+                )
+            }
+        };
+        if !host_ok {
+            return Err(Reject::UrlHost);
+        }
+        if port.is_some_and(|p| !valid_port(p)) {
+            return Err(Reject::UrlPort);
+        }
+        Ok(Self {
+            raw,
+            https,
+            path_at: start + slash,
+        })
+    }
+}
+
+/// APN network identifier: dot-separated labels of letters, digits and hyphens, at most
+/// [`APN_MAX_LEN`] in all. This character set cannot alter an AT string built from it.
+fn valid_apn(apn: &[u8]) -> bool {
     let mut label = 0usize;
     for &b in apn {
         if b == b'.' {
@@ -183,67 +294,59 @@ fn valid_apn(apn: &[u8]) -> bool {
                 return false;
             }
             label = 0;
-        } else if crate::class::is(b, crate::class::APN) {
+        } else if b.is_ascii_alphanumeric() || b == b'-' {
             label += 1;
         } else {
             return false;
         }
     }
-    label > 0
-}
-
-fn parse_start<'a>(image: ImageType, params: &[Field<'a>]) -> Result<Command<'a>, Reject> {
-    let mut it = params.iter();
-    let url = match it.next() {
-        Some(Field::Str(raw, true)) => Url::parse_printable(raw).map_err(Reject::Url)?,
-        Some(Field::Str(_, false)) => return Err(Reject::Url(UrlError::Charset)),
-        _ => return Err(Reject::MissingUrl),
-    };
-    let sec_tag = match it.next() {
-        None | Some(Field::Empty) => None,
-        Some(Field::Num(d)) => Some(number(d, SEC_TAG_MAX).ok_or(Reject::SecTag)?),
-        Some(Field::Str(..)) => return Err(Reject::SecTag),
-    };
-    let apn = match it.next() {
-        None | Some(Field::Empty) => None,
-        Some(Field::Str(raw, _)) if valid_apn(raw) => {
-            Some(core::str::from_utf8(raw).map_err(|_| Reject::Apn)?)
-        }
-        Some(_) => return Err(Reject::Apn),
-    };
-    let sec_tag = match url.scheme {
-        Scheme::Https => Some(sec_tag.ok_or(Reject::HttpsNeedsSecTag)?),
-        Scheme::Http => None,
-    };
-    Ok(Command::Start(Start {
-        image,
-        url,
-        sec_tag,
-        apn,
-    }))
+    label > 0 && apn.len() <= APN_MAX_LEN
 }
 
 fn parse_params(params: &[u8]) -> Result<Command<'_>, Reject> {
-    let fields = split_fields(params)?;
-    let (op, rest) = fields.split_first().ok_or(Reject::Op)?;
-    let op = match op {
-        Field::Num(d) => number(d, 9).ok_or(Reject::Op)?,
+    let mut lx = Lexer { rest: Some(params) };
+    let op = match lx.next()? {
+        Some(Field::Int(op)) => op,
         _ => return Err(Reject::Op),
     };
-    let no_params = |cmd: Command<'static>| {
-        if rest.is_empty() {
-            Ok(cmd)
-        } else {
-            Err(Reject::TooMany)
+    let cmd = match op {
+        0 => Command::Cancel,
+        8 => Command::EraseApp,
+        9 => Command::EraseModem,
+        1 | 2 => {
+            let url = match lx.next()? {
+                Some(Field::Str(raw)) => Url::parse(raw)?,
+                _ => return Err(Reject::MissingUrl),
+            };
+            let sec_tag = match lx.next()? {
+                None | Some(Field::Empty) => None,
+                Some(Field::Int(v)) if v <= SEC_TAG_MAX => Some(v),
+                Some(_) => return Err(Reject::SecTag),
+            };
+            let apn = match lx.next()? {
+                None | Some(Field::Empty) => None,
+                Some(Field::Str(a)) if valid_apn(a) => Some(a),
+                Some(_) => return Err(Reject::Apn),
+            };
+            if url.https && sec_tag.is_none() {
+                return Err(Reject::HttpsNeedsSecTag);
+            }
+            Command::Start(Start {
+                image: if op == 1 {
+                    ImageType::App
+                } else {
+                    ImageType::Modem
+                },
+                url,
+                sec_tag: sec_tag.filter(|_| url.https),
+                apn,
+            })
         }
+        _ => return Err(Reject::Op),
     };
-    match op {
-        0 => no_params(Command::Cancel),
-        8 => no_params(Command::EraseApp),
-        9 => no_params(Command::EraseModem),
-        1 => parse_start(ImageType::App, rest),
-        2 => parse_start(ImageType::Modem, rest),
-        _ => Err(Reject::Op),
+    match lx.next()? {
+        None => Ok(cmd),
+        Some(_) => Err(Reject::TooMany),
     }
 }
 
@@ -252,19 +355,17 @@ pub fn parse(line: &[u8]) -> Parsed<'_> {
     let Some((name, tail)) = line.split_at_checked(NAME.len()) else {
         return Parsed::NotMine;
     };
-    if !name.eq_ignore_ascii_case(NAME.as_bytes()) {
+    if !name.eq_ignore_ascii_case(NAME) {
         return Parsed::NotMine;
     }
-    let result = match tail.split_first() {
-        None => Err(Reject::Execute),
-        Some((b'?', _)) if tail.len() == 1 => Err(Reject::Read),
-        // No separate pass over the line: outside quotes only digits and commas pass the
-        // field checks, inside quotes the URL and APN checks refuse anything not printable.
-        Some((b'=', b"?")) => Ok(Command::Test),
-        Some((b'=', params)) => parse_params(params),
+    let result = match tail {
+        [] => Err(Reject::Execute),
+        [b'?'] => Err(Reject::Read),
+        [b'=', b'?'] => Ok(Command::Test),
+        [b'=', params @ ..] => parse_params(params),
         // `AT#XFOTAX...` is some other command.
-        Some((b, _)) if b.is_ascii_alphanumeric() || *b == b'_' => return Parsed::NotMine,
-        Some(_) => Err(Reject::Syntax),
+        [b, ..] if b.is_ascii_alphanumeric() || *b == b'_' => return Parsed::NotMine,
+        _ => Err(Reject::Syntax),
     };
     match result {
         Ok(c) => Parsed::Command(c),
@@ -272,29 +373,101 @@ pub fn parse(line: &[u8]) -> Parsed<'_> {
     }
 }
 
+/// The downloader's host and file, NUL-terminated, kept for the lifetime of a download session
+/// (`fota_download` keeps both pointers for the whole download, resume included): the URL is
+/// copied in with its scheme in lower case, the `/` that ends the authority and the end become
+/// NULs. Host: `scheme://host[:port]`; file: the path without its leading `/`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DownloadTarget {
+    buf: [u8; URL_MAX_LEN + 1],
+    host_len: u8,
+    file_len: u8,
+}
+
+impl Default for DownloadTarget {
+    fn default() -> Self {
+        Self {
+            buf: [0; URL_MAX_LEN + 1],
+            host_len: 0,
+            file_len: 0,
+        }
+    }
+}
+
+impl DownloadTarget {
+    /// A target holding `url`.
+    pub fn new(url: &Url<'_>) -> Self {
+        let mut t = Self::default();
+        t.set(url);
+        t
+    }
+
+    /// Overwrites the target in place with `url` (never moved: the downloader keeps pointers
+    /// into it).
+    pub fn set(&mut self, url: &Url<'_>) {
+        let len = url.raw.len().min(URL_MAX_LEN);
+        for (i, d) in self.buf.iter_mut().enumerate() {
+            let b = url.raw.get(i).copied().unwrap_or(0);
+            *d = if i == url.path_at || i >= len {
+                0
+            } else if i < 5 {
+                b.to_ascii_lowercase()
+            } else {
+                b
+            };
+        }
+        self.host_len = url.path_at as u8;
+        self.file_len = (len - url.path_at.min(len)).saturating_sub(1) as u8;
+    }
+
+    /// Host including its terminating NUL.
+    pub fn host_with_nul(&self) -> &[u8] {
+        self.buf.get(..=usize::from(self.host_len)).unwrap_or(&[0])
+    }
+
+    /// File including its terminating NUL.
+    pub fn file_with_nul(&self) -> &[u8] {
+        let start = usize::from(self.host_len) + 1;
+        self.buf
+            .get(start..=start + usize::from(self.file_len))
+            .unwrap_or(&[0])
+    }
+
+    /// Host without the NUL.
+    pub fn host(&self) -> &[u8] {
+        self.host_with_nul().split_last().map_or(&[], |(_, h)| h)
+    }
+
+    /// File without the NUL.
+    pub fn file(&self) -> &[u8] {
+        self.file_with_nul().split_last().map_or(&[], |(_, f)| f)
+    }
+}
+
+/// What the core asks the port to download.
+#[derive(Clone, Copy, Debug)]
+pub struct DownloadRequest<'a> {
+    /// Expected image type (the downloader rejects the other kind with a type mismatch).
+    pub image: ImageType,
+    /// Session number; the shell tags this session's download events with it.
+    pub session: u16,
+    /// Host and file; they stay valid until the session ends.
+    pub target: &'a DownloadTarget,
+    /// Security tag for https; `None` for http.
+    pub sec_tag: Option<u32>,
+    /// Alternative APN (validated: `[A-Za-z0-9.-]`, dot-separated labels), valid during the
+    /// call only.
+    pub apn: Option<&'a [u8]>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
 
-    fn quoted_naive(body: &[u8]) -> Option<(&[u8], bool, &[u8])> {
-        let close = body.iter().position(|&b| b == b'"')?;
-        let s = &body[..close];
-        let printable = s.iter().all(|&b| (0x21..=0x7e).contains(&b));
-        Some((s, printable, &body[close + 1..]))
-    }
-
-    proptest! {
-        #[test]
-        fn quoted_matches_naive(body in proptest::collection::vec(any::<u8>(), 0..40)) {
-            prop_assert_eq!(quoted(&body), quoted_naive(&body));
-        }
-
-        #[test]
-        fn quoted_matches_naive_mostly_printable(
-            body in proptest::collection::vec(prop_oneof![8 => 0x21u8..0x7f, 1 => any::<u8>()], 0..80)
-        ) {
-            prop_assert_eq!(quoted(&body), quoted_naive(&body));
+    fn start(line: &[u8]) -> Start<'_> {
+        match parse(line) {
+            Parsed::Command(Command::Start(s)) => s,
+            p => panic!("{p:?}"),
         }
     }
 
@@ -306,33 +479,24 @@ mod tests {
         assert_eq!(parse(b"AT#XFOTAX=1"), Parsed::NotMine);
         assert_eq!(parse(b"AT+CFUN=1"), Parsed::NotMine);
         assert_eq!(parse(b"AT#XFOTA=0"), Parsed::Command(Command::Cancel));
-        assert_eq!(parse(b"AT#XFOTA=00"), Parsed::Command(Command::Cancel));
+        assert_eq!(parse(b"AT#XFOTA=+8"), Parsed::Command(Command::EraseApp));
+        assert_eq!(parse(b"AT#XFOTA= 9"), Parsed::Command(Command::EraseModem));
+        assert_eq!(parse(b"AT#XFOTA=00"), Parsed::Invalid(Reject::Field));
         assert_eq!(parse(b"AT#XFOTA=0,"), Parsed::Invalid(Reject::TooMany));
         assert_eq!(parse(b"AT#XFOTA=3"), Parsed::Invalid(Reject::Op));
         assert_eq!(parse(b"AT#XFOTA="), Parsed::Invalid(Reject::Op));
-        assert_eq!(parse(b"AT#XFOTA= 1"), Parsed::Invalid(Reject::Field));
+        assert_eq!(parse(b"AT#XFOTA=  1"), Parsed::Invalid(Reject::Field));
     }
 
     #[test]
     fn start_fields() {
-        let p = parse(b"AT#XFOTA=2,\"https://h/f\",42,\"apn.ex-1\"");
-        let Parsed::Command(Command::Start(s)) = p else {
-            panic!("{p:?}");
-        };
+        let s = start(b"AT#XFOTA=2,\"https://h/f\",42,\"apn.ex-1\"");
         assert_eq!(s.image, ImageType::Modem);
         assert_eq!(s.sec_tag, Some(42));
-        assert_eq!(s.apn, Some("apn.ex-1"));
-        let p = parse(b"AT#XFOTA=1,\"http://h/f\",42");
-        let Parsed::Command(Command::Start(s)) = p else {
-            panic!("{p:?}");
-        };
-        assert_eq!(s.sec_tag, None);
+        assert_eq!(s.apn, Some(&b"apn.ex-1"[..]));
+        assert_eq!(start(b"AT#XFOTA=1,\"http://h/f\",42").sec_tag, None);
         assert_eq!(
             parse(b"AT#XFOTA=1,\"https://h/f\""),
-            Parsed::Invalid(Reject::HttpsNeedsSecTag)
-        );
-        assert_eq!(
-            parse(b"AT#XFOTA=1,\"https://h/f\",,\"a\""),
             Parsed::Invalid(Reject::HttpsNeedsSecTag)
         );
         assert_eq!(
@@ -343,5 +507,69 @@ mod tests {
             parse(b"AT#XFOTA=1,\"http://h/f\",1,\"a\",1"),
             Parsed::Invalid(Reject::TooMany)
         );
+    }
+
+    #[test]
+    fn target_split_lowercases_scheme_and_keeps_port() {
+        let s = start(b"AT#XFOTA=1,\"HTTPS://Example.com:8443/fw/app.bin?x=1\",7");
+        let t = DownloadTarget::new(&s.url);
+        assert_eq!(t.host(), b"https://Example.com:8443");
+        assert_eq!(t.file(), b"fw/app.bin?x=1");
+        assert_eq!(t.host_with_nul(), b"https://Example.com:8443\0");
+        assert_eq!(t.file_with_nul(), b"fw/app.bin?x=1\0");
+        let s = start(b"AT#XFOTA=1,\"hTTp://h/x\"");
+        let t = DownloadTarget::new(&s.url);
+        assert_eq!(t.host(), b"http://h");
+        assert_eq!(t.file(), b"x");
+    }
+
+    #[test]
+    fn longest_url_fits() {
+        let mut raw = [b'a'; URL_MAX_LEN];
+        raw[..9].copy_from_slice(b"http://h/");
+        let u = Url::parse(&raw).unwrap();
+        let t = DownloadTarget::new(&u);
+        assert_eq!(t.file().len(), URL_MAX_LEN - 9);
+        assert_eq!(t.file_with_nul().last(), Some(&0));
+        let mut long = [b'a'; URL_MAX_LEN + 1];
+        long[..9].copy_from_slice(b"http://h/");
+        assert_eq!(Url::parse(&long), Err(Reject::UrlLength));
+    }
+
+    #[test]
+    fn url_rejects() {
+        let cases: &[(&[u8], Reject)] = &[
+            (b"", Reject::UrlLength),
+            (b"ftp://h/x", Reject::UrlScheme),
+            (b"http:/h/x", Reject::UrlScheme),
+            (b"http:///x", Reject::UrlHost),
+            (b"http://h:0/x", Reject::UrlPort),
+            (b"http://h:65536/x", Reject::UrlPort),
+            (b"http://h:080000/x", Reject::UrlPort),
+            (b"http://h:/x", Reject::UrlPort),
+            (b"http://u:p@h/x", Reject::UrlUserinfo),
+            (b"http://h", Reject::UrlPath),
+            (b"http://h/", Reject::UrlPath),
+            (b"http://h x/y", Reject::UrlCharset),
+            (b"http://h/a\x7fb", Reject::UrlCharset),
+            (b"http://h/\xc3\xa9", Reject::UrlCharset),
+            (b"http://[zz]/y", Reject::UrlHost),
+            (b"http://[]/y", Reject::UrlHost),
+            (b"http://[::1/y", Reject::UrlHost),
+            (b"http://[::1]x/y", Reject::UrlHost),
+            (b"http://h!/y", Reject::UrlHost),
+        ];
+        for (raw, err) in cases {
+            assert_eq!(Url::parse(raw), Err(*err), "{:?}", raw);
+        }
+        for ok in [
+            &b"http://[::1]:80/y"[..],
+            b"http://[::1]/y",
+            b"http://h:65535/y",
+            b"http://h:1/y",
+            b"https://a-b.c_d.e/f",
+        ] {
+            assert!(Url::parse(ok).is_ok(), "{ok:?}");
+        }
     }
 }

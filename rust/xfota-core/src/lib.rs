@@ -1,13 +1,15 @@
 //! Sans-IO core of the Serial LTE Modem `AT#XFOTA` command.
 //!
-//! Everything that decides behaviour lives here: the AT grammar ([`at`]), URL validation and the
-//! split into the downloader's host and file ([`url`]), the FOTA state machine ([`Fota`]), the
-//! unsolicited result codes ([`urc`]) and the persisted record ([`record`]).
+//! Everything that decides behaviour lives here: the AT grammar and URL/APN checks ([`at`]), the
+//! FOTA state machine ([`Fota`]), the exact wire bytes ([`urc`]), the persisted record
+//! ([`record`]) and the MCUboot image walk that verifies a download and identifies the running
+//! image ([`image`]).
 //!
-//! The core performs no I/O. Inputs are AT lines, download events and one boot report; effects
-//! (start a download, erase a slot, persist a record, ...) are requested through the [`Port`]
-//! trait and output bytes (responses and URCs, exactly as they go on the UART) through [`Out`].
-//! It uses no heap, no globals and no `core::fmt`.
+//! The core performs no I/O. Inputs are AT lines, download events, modem status and one boot
+//! report; effects (start a download, erase a slot, persist a record, read flash, ...) are
+//! requested through the [`Port`] trait and output bytes (responses and notifications, exactly as
+//! they go on the UART) through [`Out`]. It uses no heap, no globals, no `core::fmt` and no UTF-8
+//! decoding: URLs and APNs stay bytes end to end.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -22,17 +24,17 @@
 )]
 
 pub mod at;
-mod class;
 mod fsm;
+pub mod image;
 pub mod record;
 pub mod urc;
-pub mod url;
 
+pub use at::{DownloadRequest, DownloadTarget};
 pub use fsm::{
-    BootReport, Config, DownloadEvent, ErasePoll, Fota, LineResult, LogEvent, Out, Port, StateView,
-    SwapType, DEFAULT_CONFIG,
+    BootReport, Config, DownloadEvent, ErasePoll, Fota, LineResult, Log, Out, Port, StateView,
+    SwapType, DEFAULT_CONFIG, MODEM_DFU_OK, MODEM_DFU_VOLTAGE_LOW, NO_MODEM_RESULT,
 };
-pub use url::{DownloadRequest, DownloadTarget};
+pub use image::Slot;
 
 /// Image type of a FOTA session: the `<op>` that started it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,7 +96,7 @@ pub const ERR_IMAGE_REJECTED: i32 = 2;
 /// Update image mismatch (`<fota_info>` 3): `<op>` 1 with a modem image or the reverse.
 pub const ERR_IMAGE_MISMATCH: i32 = 3;
 
-/// NCS `enum fota_download_error_cause` (`include/net/fota_download.h`, sdk-nrf v3.2.4), the
+/// NCS `enum fota_download_error_cause` (`include/net/fota_download.h`, sdk-nrf v3.2.x), the
 /// value carried by [`DownloadEvent::Error`].
 pub mod cause {
     /// `FOTA_DOWNLOAD_ERROR_CAUSE_NO_ERROR`.
@@ -109,4 +111,10 @@ pub mod cause {
     pub const TYPE_MISMATCH: i32 = 4;
     /// `FOTA_DOWNLOAD_ERROR_CAUSE_INTERNAL`.
     pub const INTERNAL: i32 = 5;
+    /// `FOTA_DOWNLOAD_ERROR_CAUSE_DFU`.
+    pub const DFU: i32 = 6;
+    /// `FOTA_DOWNLOAD_ERROR_CAUSE_PROTO_NOT_SUPPORTED`.
+    pub const PROTO_NOT_SUPPORTED: i32 = 7;
+    /// `FOTA_DOWNLOAD_ERROR_CAUSE_INVALID_CONFIGURATION`.
+    pub const INVALID_CONFIGURATION: i32 = 8;
 }

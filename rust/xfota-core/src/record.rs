@@ -1,18 +1,27 @@
 //! The persisted FOTA record: what survives a reboot between `#XFOTA: 4,0` and the boot report,
 //! and a boot result until its notification was written.
 //!
-//! Twelve bytes: `'X' 'F' <version> <image type> <stage> <status> <info: i32 LE>
-//! <CRC-16/CCITT-FALSE LE>`, the CRC over the first ten bytes. Stage 4 (downloaded, waiting for
-//! activation) has status 0 and info 0. Stage 5 (a boot result, stored before its notification
-//! is written so a power cut repeats it rather than losing it) has status 0 (info 0), 1 (info =
-//! the code) or 3 (application only, info 0). Anything else is corrupt and never acted on.
+//! Version 2, 28 bytes: `'X' 'F' 2 <image type> <stage> <status> <info: i32 LE> <id: 16 bytes>
+//! <CRC-16/CCITT-FALSE LE>`, the CRC over the first 26 bytes. Stage 4 (downloaded, waiting for
+//! activation) has status 0 and info 0; for an application image `id` is the first 16 bytes of
+//! the verified image's SHA-256 TLV (its identity), for a modem image zeros. Stage 5 (a boot
+//! result, stored before its notification is written so a power cut repeats it rather than
+//! losing it) has status 0 (info 0), 1 (info = the code) or 3 (application only, info 0), and a
+//! zero `id`. Anything else is corrupt and never acted on.
+//!
+//! Version 1 (12 bytes, the same fields without `id`, CRC over the first 10) is still read: a
+//! stage-4 application record of an older build has no identity and is decided as that build did.
 
 use crate::{ImageType, Stage, Status};
 
-/// Encoded length in bytes.
-pub const RECORD_LEN: usize = 12;
+/// Encoded length in bytes (version 2).
+pub const RECORD_LEN: usize = 28;
+/// Length of a version-1 record.
+pub const RECORD_V1_LEN: usize = 12;
 /// Current format version.
-pub const RECORD_VERSION: u8 = 1;
+pub const RECORD_VERSION: u8 = 2;
+/// Bytes of the image identity kept in the record.
+pub const ID_LEN: usize = 16;
 const MAGIC: [u8; 2] = *b"XF";
 
 /// The result of an activation, as reported by `#XFOTA: 5,...`.
@@ -33,105 +42,137 @@ pub struct Record {
     pub image: ImageType,
     /// `None`: the image waits for activation (stage 4). `Some`: the boot result (stage 5).
     pub result: Option<Outcome>,
+    /// Identity of a waiting application image; `None` for modem images, results and version-1
+    /// records.
+    pub id: Option<[u8; ID_LEN]>,
 }
 
-/// Why stored bytes are not a record.
+/// Why stored bytes are not a record (the value is the code the shell logs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
 pub enum RecordError {
-    /// Not [`RECORD_LEN`] bytes.
-    Length,
+    /// Neither [`RECORD_LEN`] nor [`RECORD_V1_LEN`] bytes.
+    Length = 1,
     /// Wrong magic.
-    Magic,
-    /// Unknown version.
-    Version,
-    /// Image type, stage, status or info out of range.
-    Field,
+    Magic = 2,
+    /// Unknown version, or a version that does not match the length.
+    Version = 3,
+    /// Image type, stage, status, info or identity inconsistent.
+    Field = 4,
     /// CRC mismatch.
-    Checksum,
+    Checksum = 5,
 }
 
 /// CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF).
-pub fn crc16(data: &[u8]) -> u16 {
+pub const fn crc16(data: &[u8]) -> u16 {
     let mut crc: u16 = 0xffff;
-    for &b in data {
-        crc ^= u16::from(b) << 8;
-        for _ in 0..8 {
-            crc = if crc & 0x8000 != 0 {
-                (crc << 1) ^ 0x1021
-            } else {
-                crc << 1
-            };
+    let mut i = 0;
+    while i < data.len() {
+        #[allow(clippy::indexing_slicing)] // i < len
+        let b = data[i];
+        crc ^= (b as u16) << 8;
+        let mut bit = 0;
+        while bit < 8 {
+            crc = (crc << 1) ^ if crc & 0x8000 != 0 { 0x1021 } else { 0 };
+            bit += 1;
         }
+        i += 1;
     }
     crc
 }
 
 impl Record {
     /// An image waiting for activation (stage 4).
-    pub const fn waiting(image: ImageType) -> Self {
+    pub const fn waiting(image: ImageType, id: Option<[u8; ID_LEN]>) -> Self {
         Self {
             image,
             result: None,
+            id,
         }
     }
 
-    /// The stored bytes.
+    /// The result record of `image` (stage 5).
+    pub const fn done(image: ImageType, outcome: Outcome) -> Self {
+        Self {
+            image,
+            result: Some(outcome),
+            id: None,
+        }
+    }
+
+    /// The stored bytes (always version 2).
     pub fn encode(&self) -> [u8; RECORD_LEN] {
-        let [m0, m1] = MAGIC;
         let (stage, status, info) = match self.result {
             None => (Stage::Downloaded, Status::Ok, 0),
             Some(Outcome::Ok) => (Stage::Complete, Status::Ok, 0),
             Some(Outcome::Error(code)) => (Stage::Complete, Status::Error, code),
             Some(Outcome::Reverted) => (Stage::Complete, Status::Reverted, 0),
         };
-        let [i0, i1, i2, i3] = info.to_le_bytes();
-        let head = [
-            m0,
-            m1,
-            RECORD_VERSION,
-            self.image as u8,
-            stage as u8,
-            status as u8,
-            i0,
-            i1,
-            i2,
-            i3,
-        ];
-        let [c0, c1] = crc16(&head).to_le_bytes();
-        let [h0, h1, h2, h3, h4, h5, h6, h7, h8, h9] = head;
-        [h0, h1, h2, h3, h4, h5, h6, h7, h8, h9, c0, c1]
+        let mut b = [0u8; RECORD_LEN];
+        b[0] = MAGIC[0];
+        b[1] = MAGIC[1];
+        b[2] = RECORD_VERSION;
+        b[3] = self.image as u8;
+        b[4] = stage as u8;
+        b[5] = status as u8;
+        b[6..10].copy_from_slice(&info.to_le_bytes());
+        if let Some(id) = &self.id {
+            b[10..26].copy_from_slice(id);
+        }
+        let crc = crc16(&b[..26]);
+        b[26..].copy_from_slice(&crc.to_le_bytes());
+        b
     }
 
-    /// Decodes stored bytes.
+    /// Decodes stored bytes (version 2, or version 1 without identity).
     pub fn decode(bytes: &[u8]) -> Result<Self, RecordError> {
-        let arr: &[u8; RECORD_LEN] = bytes.try_into().map_err(|_| RecordError::Length)?;
-        let [m0, m1, version, image, stage, status, i0, i1, i2, i3, c0, c1] = *arr;
-        if [m0, m1] != MAGIC {
+        let (body, crc) = match bytes.len() {
+            RECORD_LEN | RECORD_V1_LEN => bytes.split_at_checked(bytes.len() - 2),
+            _ => None,
+        }
+        .ok_or(RecordError::Length)?;
+        let [c0, c1] = *crc else {
+            return Err(RecordError::Length);
+        };
+        let [m0, m1, version, image, stage, status, i0, i1, i2, i3, rest @ ..] = body else {
+            return Err(RecordError::Length);
+        };
+        if [*m0, *m1] != MAGIC {
             return Err(RecordError::Magic);
         }
-        if version != RECORD_VERSION {
+        let expected_version = if rest.is_empty() { 1 } else { RECORD_VERSION };
+        if *version != expected_version {
             return Err(RecordError::Version);
         }
-        let head = [m0, m1, version, image, stage, status, i0, i1, i2, i3];
-        if crc16(&head) != u16::from_le_bytes([c0, c1]) {
+        if crc16(body) != u16::from_le_bytes([c0, c1]) {
             return Err(RecordError::Checksum);
         }
-        let image = ImageType::from_raw(image).ok_or(RecordError::Field)?;
-        let info = i32::from_le_bytes([i0, i1, i2, i3]);
-        let result = match (stage, status, info) {
+        let image = ImageType::from_raw(*image).ok_or(RecordError::Field)?;
+        let info = i32::from_le_bytes([*i0, *i1, *i2, *i3]);
+        let result = match (*stage, *status, info) {
             (4, 0, 0) => None,
             (5, 0, 0) => Some(Outcome::Ok),
             (5, 1, code) => Some(Outcome::Error(code)),
             (5, 3, 0) if image == ImageType::App => Some(Outcome::Reverted),
             _ => return Err(RecordError::Field),
         };
-        Ok(Self { image, result })
+        let mut id = [0u8; ID_LEN];
+        for (d, s) in id.iter_mut().zip(rest) {
+            *d = *s;
+        }
+        let id = (id != [0; ID_LEN]).then_some(id);
+        if id.is_some() && (image != ImageType::App || result.is_some()) {
+            return Err(RecordError::Field);
+        }
+        Ok(Self { image, result, id })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const ID: [u8; ID_LEN] = *b"0123456789abcdef";
 
     #[test]
     fn crc_check_value() {
@@ -140,55 +181,75 @@ mod tests {
 
     #[test]
     fn round_trip_and_exact_bytes() {
-        let r = Record::waiting(ImageType::Modem);
+        let r = Record::waiting(ImageType::App, Some(ID));
         let b = r.encode();
-        assert_eq!(&b[..10], b"XF\x01\x02\x04\x00\x00\x00\x00\x00");
+        assert_eq!(&b[..10], b"XF\x02\x01\x04\x00\x00\x00\x00\x00");
+        assert_eq!(&b[10..26], &ID);
         assert_eq!(Record::decode(&b), Ok(r));
-        let r = Record {
-            image: ImageType::Modem,
-            result: Some(Outcome::Error(0x440_0004)),
-        };
+        let r = Record::done(ImageType::Modem, Outcome::Error(0x440_0004));
         let b = r.encode();
-        assert_eq!(&b[..10], b"XF\x01\x02\x05\x01\x04\x00\x40\x04");
+        assert_eq!(&b[..10], b"XF\x02\x02\x05\x01\x04\x00\x40\x04");
         assert_eq!(Record::decode(&b), Ok(r));
-        for result in [
-            Some(Outcome::Ok),
-            Some(Outcome::Reverted),
-            Some(Outcome::Error(-5)),
-        ] {
-            let r = Record {
-                image: ImageType::App,
-                result,
-            };
+        for o in [Outcome::Ok, Outcome::Reverted, Outcome::Error(-5)] {
+            let r = Record::done(ImageType::App, o);
             assert_eq!(Record::decode(&r.encode()), Ok(r));
         }
+        let r = Record::waiting(ImageType::Modem, None);
+        assert_eq!(Record::decode(&r.encode()), Ok(r));
+    }
+
+    #[test]
+    fn version_1_is_read() {
+        // A stage-4 app record as the previous build wrote it.
+        let mut b = *b"XF\x01\x01\x04\x00\x00\x00\x00\x00\x00\x00";
+        let crc = crc16(&b[..10]).to_le_bytes();
+        b[10..].copy_from_slice(&crc);
+        assert_eq!(
+            Record::decode(&b),
+            Ok(Record::waiting(ImageType::App, None))
+        );
+        // A 12-byte record claiming version 2 is refused.
+        b[2] = 2;
+        let crc = crc16(&b[..10]).to_le_bytes();
+        b[10..].copy_from_slice(&crc);
+        assert_eq!(Record::decode(&b), Err(RecordError::Version));
     }
 
     #[test]
     fn inconsistent_fields_are_corrupt() {
-        let modem_reverted = Record {
-            image: ImageType::Modem,
-            result: Some(Outcome::Reverted),
+        let reseal = |b: &mut [u8; RECORD_LEN]| {
+            let crc = crc16(&b[..26]).to_le_bytes();
+            b[26..].copy_from_slice(&crc);
         };
-        assert_eq!(
-            Record::decode(&modem_reverted.encode()),
-            Err(RecordError::Field)
-        );
-        let mut b = Record::waiting(ImageType::App).encode();
-        b[6] = 1; // stage 4 with an info value
-        let crc = crc16(&b[..10]).to_le_bytes();
-        b[10..].copy_from_slice(&crc);
-        assert_eq!(Record::decode(&b), Err(RecordError::Field));
+        let bad = [
+            Record::done(ImageType::Modem, Outcome::Reverted).encode(),
+            Record::waiting(ImageType::Modem, Some(ID)).encode(),
+            {
+                let mut b = Record::done(ImageType::App, Outcome::Ok).encode();
+                b[12] = 1; // a result with an identity
+                reseal(&mut b);
+                b
+            },
+            {
+                let mut b = Record::waiting(ImageType::App, None).encode();
+                b[6] = 1; // stage 4 with an info value
+                reseal(&mut b);
+                b
+            },
+        ];
+        for b in bad {
+            assert_eq!(Record::decode(&b), Err(RecordError::Field), "{b:?}");
+        }
     }
 
     #[test]
     fn every_single_bit_flip_is_rejected() {
-        let b = Record::waiting(ImageType::App).encode();
+        let b = Record::waiting(ImageType::App, Some(ID)).encode();
         for i in 0..RECORD_LEN * 8 {
             let mut c = b;
             c[i / 8] ^= 1 << (i % 8);
             assert!(Record::decode(&c).is_err(), "bit {i}");
         }
-        assert_eq!(Record::decode(&b[..11]), Err(RecordError::Length));
+        assert_eq!(Record::decode(&b[..27]), Err(RecordError::Length));
     }
 }

@@ -1,153 +1,164 @@
-//! Response and `#XFOTA` notification formatting (exact wire bytes).
+//! The exact wire bytes: responses, `#XFOTA` notifications and `#XMODEM` lines.
 //!
-//! Every line is framed `\r\n...\r\n` like the Serial LTE Modem does; integers are signed decimal.
-//! A [`Urc`] can only be built through constructors that respect the `<fota_info>` rule: info is
-//! present iff the status is error, or the stage is download with status OK (percent) or
-//! cancelled (0).
+//! Every line is framed `\r\n...\r\n` like Nordic's Serial Modem; integers are signed decimal,
+//! the modem fault fields hexadecimal with `0x` (as Serial Modem prints them). A notification is
+//! built in a small stack buffer and written with one [`Out::write`](crate::Out::write), so a
+//! transport never interleaves another line into it. No `core::fmt`.
 
 use crate::{Stage, Status};
-use heapless::String;
-use ufmt::uwrite;
 
 /// `\r\nOK\r\n`.
 pub const OK: &[u8] = b"\r\nOK\r\n";
 /// `\r\nERROR\r\n`.
 pub const ERROR: &[u8] = b"\r\nERROR\r\n";
-/// Printed once at every boot, before the boot result notification.
+/// Printed once at every boot, before any notification.
 pub const READY: &[u8] = b"Ready\r\n";
 /// Response to the test command `AT#XFOTA=?` (followed by [`OK`]).
 pub const TEST_RESPONSE: &[u8] = b"\r\n#XFOTA: (0,1,2,8,9),<file_url>,<sec_tag>,<apn>\r\n";
 
-/// Longest notification: `\r\n#XFOTA: 5,1,-2147483648\r\n` is 27 bytes.
-pub const URC_MAX_LEN: usize = 32;
+/// Longest line built here: `\r\n#XMODEM: FAULT,0xffffffff,0xffffffff\r\n` is 40 bytes.
+pub const LINE_MAX: usize = 40;
 
-/// One `#XFOTA: <stage>,<status>[,<info>]` notification.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Urc {
-    stage: Stage,
-    status: Status,
-    info: Option<i32>,
+/// A line under construction (bytes beyond [`LINE_MAX`] are dropped, which the unit tests
+/// prove never happens).
+pub struct Line {
+    buf: [u8; LINE_MAX],
+    len: usize,
 }
 
-impl Urc {
-    /// `#XFOTA: 1,0,<percent>`.
-    pub fn progress(percent: u8) -> Self {
-        Self::with_info(Stage::Download, Status::Ok, i32::from(percent))
+impl Line {
+    /// A line starting with `\r\n` and `head`.
+    pub fn new(head: &[u8]) -> Self {
+        let mut l = Self {
+            buf: [0; LINE_MAX],
+            len: 0,
+        };
+        l.push(b"\r\n");
+        l.push(head);
+        l
     }
 
-    /// `#XFOTA: 1,2,0`: the download was cancelled before completion.
-    pub fn cancelled() -> Self {
-        Self::with_info(Stage::Download, Status::Cancelled, 0)
-    }
-
-    /// `#XFOTA: <stage>,1,<code>`.
-    pub fn error(stage: Stage, code: i32) -> Self {
-        Self::with_info(stage, Status::Error, code)
-    }
-
-    /// `#XFOTA: 2,0`: modem scratch erase pending.
-    pub fn erase_pending() -> Self {
-        Self::without_info(Stage::ErasePending, Status::Ok)
-    }
-
-    /// `#XFOTA: 3,0`: modem scratch erased.
-    pub fn erased() -> Self {
-        Self::without_info(Stage::Erased, Status::Ok)
-    }
-
-    /// `#XFOTA: 4,0`: downloaded, waiting for activation.
-    pub fn downloaded() -> Self {
-        Self::without_info(Stage::Downloaded, Status::Ok)
-    }
-
-    /// `#XFOTA: 5,...` for an activation result.
-    pub fn complete(outcome: crate::record::Outcome) -> Self {
-        match outcome {
-            crate::record::Outcome::Ok => Self::without_info(Stage::Complete, Status::Ok),
-            crate::record::Outcome::Error(code) => Self::error(Stage::Complete, code),
-            crate::record::Outcome::Reverted => Self::reverted(),
+    /// Appends bytes.
+    pub fn push(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            if let Some(slot) = self.buf.get_mut(self.len) {
+                *slot = b;
+                self.len += 1;
+            }
         }
     }
 
-    /// `#XFOTA: 5,3`: the new application image did not stay, the old one runs.
-    pub fn reverted() -> Self {
-        Self::without_info(Stage::Complete, Status::Reverted)
-    }
-
-    fn without_info(stage: Stage, status: Status) -> Self {
-        Self {
-            stage,
-            status,
-            info: None,
+    /// Appends `,` and `v` in signed decimal.
+    pub fn dec(&mut self, v: i32) {
+        self.push(b",");
+        if v < 0 {
+            self.push(b"-");
         }
+        self.digits(v.unsigned_abs(), 10);
     }
 
-    fn with_info(stage: Stage, status: Status, info: i32) -> Self {
-        Self {
-            stage,
-            status,
-            info: Some(info),
+    /// Appends `,0x` and `v` in lower-case hexadecimal.
+    pub fn hex(&mut self, v: u32) {
+        self.push(b",0x");
+        self.digits(v, 16);
+    }
+
+    fn digits(&mut self, mut v: u32, base: u32) {
+        let mut tmp = [0u8; 10];
+        let mut i = tmp.len();
+        loop {
+            i -= 1;
+            let d = (v % base) as u8;
+            if let Some(slot) = tmp.get_mut(i) {
+                *slot = if d < 10 { b'0' + d } else { b'a' - 10 + d };
+            }
+            v /= base;
+            if v == 0 || i == 0 {
+                break;
+            }
         }
+        self.push(tmp.get(i..).unwrap_or(&[]));
     }
 
-    /// The stage.
-    pub fn stage(&self) -> Stage {
-        self.stage
+    /// The finished line (`\r\n` appended).
+    pub fn finish(mut self) -> LineBytes {
+        self.push(b"\r\n");
+        LineBytes(self)
     }
+}
 
-    /// The status.
-    pub fn status(&self) -> Status {
-        self.status
-    }
+/// A finished line.
+pub struct LineBytes(Line);
 
-    /// The info value, if any.
-    pub fn info(&self) -> Option<i32> {
-        self.info
+impl LineBytes {
+    /// The bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.0.buf.get(..self.0.len).unwrap_or(&[])
     }
+}
 
-    /// The exact bytes on the wire, `\r\n#XFOTA: ...\r\n`.
-    pub fn encode(&self) -> String<URC_MAX_LEN> {
-        let mut s: String<URC_MAX_LEN> = String::new();
-        // Capacity is proven sufficient by the longest case (27 bytes) in the unit tests; a
-        // failed write would leave a shorter string, which the tests would catch.
-        let _ = uwrite!(s, "\r\n#XFOTA: {},{}", self.stage as u8, self.status as u8);
-        if let Some(info) = self.info {
-            let _ = uwrite!(s, ",{}", info);
-        }
-        let _ = s.push_str("\r\n");
-        s
+/// `\r\n#XFOTA: <stage>,<status>[,<info>]\r\n`. Callers pass `info` exactly when DESIGN §2.12
+/// wants it: status error, or stage download with status OK (percent) or cancelled (0).
+pub fn xfota(stage: Stage, status: Status, info: Option<i32>) -> LineBytes {
+    let mut l = Line::new(b"#XFOTA: ");
+    l.push(&[b'0' + stage as u8, b',', b'0' + status as u8]);
+    if let Some(v) = info {
+        l.dec(v);
     }
+    l.finish()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn longest_urc_fits() {
-        let u = Urc::error(Stage::Complete, i32::MIN);
-        assert_eq!(u.encode().as_str(), "\r\n#XFOTA: 5,1,-2147483648\r\n");
+    fn s(l: &LineBytes) -> &str {
+        core::str::from_utf8(l.as_bytes()).unwrap()
     }
 
     #[test]
-    fn modem_code_in_signed_decimal() {
-        let u = Urc::error(Stage::Complete, 0x4400004);
-        assert_eq!(u.encode().as_str(), "\r\n#XFOTA: 5,1,71303172\r\n");
+    fn notifications() {
+        let e = |st, su, i| xfota(st, su, i);
+        assert_eq!(
+            s(&e(Stage::Complete, Status::Error, Some(i32::MIN))),
+            "\r\n#XFOTA: 5,1,-2147483648\r\n"
+        );
+        assert_eq!(
+            s(&e(Stage::Complete, Status::Error, Some(0x440_0004))),
+            "\r\n#XFOTA: 5,1,71303172\r\n"
+        );
+        assert_eq!(
+            s(&e(Stage::Download, Status::Ok, Some(0))),
+            "\r\n#XFOTA: 1,0,0\r\n"
+        );
+        assert_eq!(
+            s(&e(Stage::Download, Status::Ok, Some(100))),
+            "\r\n#XFOTA: 1,0,100\r\n"
+        );
+        assert_eq!(
+            s(&e(Stage::Downloaded, Status::Ok, None)),
+            "\r\n#XFOTA: 4,0\r\n"
+        );
+        assert_eq!(
+            s(&e(Stage::Complete, Status::Reverted, None)),
+            "\r\n#XFOTA: 5,3\r\n"
+        );
     }
 
     #[test]
-    fn no_info_forms() {
-        assert_eq!(Urc::downloaded().encode().as_str(), "\r\n#XFOTA: 4,0\r\n");
-        assert_eq!(
-            Urc::erase_pending().encode().as_str(),
-            "\r\n#XFOTA: 2,0\r\n"
-        );
-        assert_eq!(Urc::erased().encode().as_str(), "\r\n#XFOTA: 3,0\r\n");
-        assert_eq!(
-            Urc::complete(crate::record::Outcome::Ok).encode().as_str(),
-            "\r\n#XFOTA: 5,0\r\n"
-        );
-        assert_eq!(Urc::reverted().encode().as_str(), "\r\n#XFOTA: 5,3\r\n");
-        assert_eq!(Urc::cancelled().encode().as_str(), "\r\n#XFOTA: 1,2,0\r\n");
+    fn longest_line_fits() {
+        let mut l = Line::new(b"#XMODEM: FAULT");
+        l.hex(u32::MAX);
+        l.hex(u32::MAX);
+        let f = l.finish();
+        assert_eq!(s(&f), "\r\n#XMODEM: FAULT,0xffffffff,0xffffffff\r\n");
+        assert_eq!(f.as_bytes().len(), LINE_MAX);
+        let mut l = Line::new(b"#XMODEM: SHUTDOWN");
+        l.dec(i32::MIN);
+        assert_eq!(s(&l.finish()), "\r\n#XMODEM: SHUTDOWN,-2147483648\r\n");
+        let mut l = Line::new(b"#XMODEM: FAULT");
+        l.hex(0);
+        l.hex(0x1a2b);
+        assert_eq!(s(&l.finish()), "\r\n#XMODEM: FAULT,0x0,0x1a2b\r\n");
     }
 }

@@ -15,9 +15,9 @@
 #define XFOTA_STATE_SIZE 320
 
 /**
- * [`XFOTA_STATE_SIZE`] in 32-bit words.
+ * [`XFOTA_STATE_SIZE`] in 64-bit words (the storage is 8-byte aligned: it holds a pointer).
  */
-#define XFOTA_STATE_WORDS 80
+#define XFOTA_STATE_WORDS 40
 
 /**
  * `xfota_handle_line`: the line was `AT#XFOTA` and was answered `OK`.
@@ -75,6 +75,16 @@
 #define XFOTA_IMAGE_MODEM 2
 
 /**
+ * `read_image` slot: the running image (MCUboot primary slot).
+ */
+#define XFOTA_SLOT_PRIMARY 0
+
+/**
+ * `read_image` slot: the download slot (MCUboot secondary slot).
+ */
+#define XFOTA_SLOT_SECONDARY 1
+
+/**
  * `modem_erase_start`/`modem_erase_poll` return value: finished.
  */
 #define XFOTA_ERASE_DONE 0
@@ -87,12 +97,112 @@
 /**
  * Length of the record `save_record` persists (the shell's storage needs at least this).
  */
-#define XFOTA_RECORD_LEN 12
+#define XFOTA_RECORD_LEN 28
 
 /**
  * `sec_tag` value meaning "none" in [`xfota_download_req`].
  */
 #define XFOTA_NO_SEC_TAG -1
+
+/**
+ * Log code: an `AT#XFOTA` line was refused (value: reason code, `enum Reject` in the core).
+ */
+#define XFOTA_LOG_REJECTED 1
+
+/**
+ * Log code: a corrupt record was dropped (value: reason code).
+ */
+#define XFOTA_LOG_CORRUPT_RECORD 2
+
+/**
+ * Log code: saving the record failed (errno); the image was discarded.
+ */
+#define XFOTA_LOG_SAVE_FAILED 3
+
+/**
+ * Log code: deleting the record failed (errno).
+ */
+#define XFOTA_LOG_CLEAR_FAILED 4
+
+/**
+ * Log code: resetting the DFU target failed (errno).
+ */
+#define XFOTA_LOG_RESET_FAILED 5
+
+/**
+ * Log code: an erase failed (errno).
+ */
+#define XFOTA_LOG_ERASE_FAILED 6
+
+/**
+ * Log code: the modem scratch erase timed out.
+ */
+#define XFOTA_LOG_ERASE_TIMEOUT 7
+
+/**
+ * Log code: cancelling the download failed (errno).
+ */
+#define XFOTA_LOG_CANCEL_FAILED 8
+
+/**
+ * Log code: a download event for no running session was ignored (value: its session).
+ */
+#define XFOTA_LOG_STALE_EVENT 9
+
+/**
+ * Log code: a progress value outside 0..100 was ignored (value: the progress).
+ */
+#define XFOTA_LOG_BAD_PROGRESS 10
+
+/**
+ * Log code: the modem postponed its update, voltage low.
+ */
+#define XFOTA_LOG_MODEM_VOLTAGE_LOW 11
+
+/**
+ * Log code: the boot report came after work started; the record was left alone.
+ */
+#define XFOTA_LOG_LATE_BOOT 12
+
+/**
+ * Log code: an image in test mode without a record is confirmed.
+ */
+#define XFOTA_LOG_REVERT_WITHOUT_RECORD 13
+
+/**
+ * Log code: the downloaded application image failed verification (value: reason or errno).
+ */
+#define XFOTA_LOG_IMAGE_REJECTED 14
+
+/**
+ * Log code: scheduling the update failed (errno); the image was discarded.
+ */
+#define XFOTA_LOG_SCHEDULE_FAILED 15
+
+/**
+ * Log code: a command that needs the modem was refused, the modem library is down.
+ */
+#define XFOTA_LOG_MODEM_DOWN 16
+
+/**
+ * Log code: a waiting modem update brought no DFU result at this boot.
+ */
+#define XFOTA_LOG_NO_MODEM_RESULT 17
+
+/**
+ * Log code: the running image's identity could not be read (value: reason or errno).
+ */
+#define XFOTA_LOG_IDENTITY_UNKNOWN 18
+
+/**
+ * Log code: the echo of a cancel was swallowed (value: its session).
+ */
+#define XFOTA_LOG_CANCEL_ECHO 19
+
+/**
+ * Number of log codes plus one (for tables indexed by code).
+ */
+#define XFOTA_LOG_COUNT 20
 
 /**
  * Opaque, caller-allocated storage for the core's state.
@@ -101,12 +211,12 @@ struct xfota_state {
   /**
    * Not to be touched by C; only here so C can allocate and align the storage.
    */
-  uint32_t _opaque[XFOTA_STATE_WORDS];
+  uint64_t _opaque[XFOTA_STATE_WORDS];
 };
 
 /**
  * A download request. All strings are NUL-terminated; `host` and `file` point into the state
- * and stay valid until the session ends (error, cancel, or the next boot after finishing).
+ * and stay valid until the session ends (`end_download`).
  */
 struct xfota_download_req {
   /**
@@ -145,11 +255,11 @@ struct xfota_port {
    */
   void *ctx;
   /**
-   * Write bytes to the AT host (UART). Whole responses/notifications.
+   * Write bytes to the AT host (UART): one whole response or notification per call.
    */
   void (*write)(void *ctx, const uint8_t *data, size_t len);
   /**
-   * Start a download.
+   * Start a download; on failure, release whatever was set up for it.
    */
   int32_t (*start_download)(void *ctx, const struct xfota_download_req *req);
   /**
@@ -157,9 +267,18 @@ struct xfota_port {
    */
   int32_t (*cancel_download)(void *ctx);
   /**
-   * Reset the DFU target of `image_type`.
+   * The session that `start_download` began has ended: release its PDN. Once per session.
+   */
+  void (*end_download)(void *ctx);
+  /**
+   * Reset the DFU target of `image_type` (discard the image).
    */
   int32_t (*reset_dfu_target)(void *ctx, uint8_t image_type);
+  /**
+   * Schedule the downloaded image of `image_type` for the next boot (called after the
+   * record is saved).
+   */
+  int32_t (*schedule_update)(void *ctx, uint8_t image_type);
   /**
    * Erase MCUboot's secondary slot.
    */
@@ -188,6 +307,16 @@ struct xfota_port {
    * Confirm the running application image.
    */
   int32_t (*confirm_image)(void *ctx);
+  /**
+   * Read `len` bytes at `offset` of MCUboot slot `slot` ([`XFOTA_SLOT_PRIMARY`] or
+   * [`XFOTA_SLOT_SECONDARY`]) into `buf`; an errno past the slot's end.
+   */
+  int32_t (*read_image)(void *ctx, uint8_t slot, uint32_t offset, uint8_t *buf, size_t len);
+  /**
+   * Whether the SHA-256 of the secondary slot's first `len` bytes equals the 32 bytes at
+   * `sha256`: 1 yes, 0 no, or a negative errno.
+   */
+  int32_t (*image_hash_matches)(void *ctx, uint32_t len, const uint8_t *sha256);
 };
 
 #ifdef __cplusplus
@@ -195,15 +324,17 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * Initialises the state (idle, not booted).
+ * Initialises the state (idle, not booted) with its port.
  *
- * Returns 0, or `-EINVAL` for a null/misaligned state, `size < XFOTA_STATE_SIZE`, or a poll
- * interval of 0.
+ * Returns 0, or `-EINVAL` for a null/misaligned state, `size < XFOTA_STATE_SIZE`, a poll
+ * interval of 0, or a null/incomplete port.
  *
  * # Safety
- * `state` is null or points to `size` writable bytes owned by the caller.
+ * `state` is null or points to `size` writable bytes owned by the caller; `port` is null or
+ * points to a port that stays valid (with everything its `ctx` refers to) as long as the
+ * state is used.
  */
-int32_t xfota_init(struct xfota_state *state, size_t size, uint32_t modem_erase_timeout_ms, uint32_t modem_erase_poll_ms);
+int32_t xfota_init(struct xfota_state *state, size_t size, uint32_t modem_erase_timeout_ms, uint32_t modem_erase_poll_ms, const struct xfota_port *port);
 
 /**
  * Handles one AT line (without its terminator).
@@ -212,9 +343,9 @@ int32_t xfota_init(struct xfota_state *state, size_t size, uint32_t modem_erase_
  *
  * # Safety
  * `state` was initialised by [`xfota_init`]; `line` points to `len` readable bytes (or is
- * null with `len` 0); `port` points to a complete port.
+ * null with `len` 0).
  */
-int32_t xfota_handle_line(struct xfota_state *state, const uint8_t *line, size_t len, const struct xfota_port *port);
+int32_t xfota_handle_line(struct xfota_state *state, const uint8_t *line, size_t len);
 
 /**
  * Delivers a download event of session `session` (from [`xfota_download_req`]).
@@ -223,22 +354,44 @@ int32_t xfota_handle_line(struct xfota_state *state, const uint8_t *line, size_t
  * `fota_download` error cause for errors (ignored otherwise). Returns 0 or `-EINVAL`.
  *
  * # Safety
- * As for [`xfota_handle_line`].
+ * `state` was initialised by [`xfota_init`].
  */
-int32_t xfota_download_event(struct xfota_state *state, uint16_t session, int32_t event, int32_t value, const struct xfota_port *port);
+int32_t xfota_download_event(struct xfota_state *state, uint16_t session, int32_t event, int32_t value);
 
 /**
- * The boot report: writes `Ready`, then at most one result notification, then clears the
- * record. Runs once per [`xfota_init`].
+ * The boot report: writes `Ready` (and `#XMODEM: INIT,<modem_init>` if that is not 0), then
+ * at most one result notification, then clears the record. Runs once per [`xfota_init`].
  *
  * `record`/`record_len`: the stored record (NULL for none); `swap_type`: the value of
  * `mcuboot_swap_type()`; `modem_result`: the `NRF_MODEM_LIB_ON_DFU_RES` value if
- * `has_modem_result`. Returns 0 or `-EINVAL`.
+ * `has_modem_result`; `modem_init`: what `nrf_modem_lib_init()` returned. Returns 0 or
+ * `-EINVAL`.
  *
  * # Safety
- * As for [`xfota_handle_line`]; `record` points to `record_len` readable bytes or is null.
+ * `state` was initialised by [`xfota_init`]; `record` points to `record_len` readable bytes
+ * or is null.
  */
-int32_t xfota_boot(struct xfota_state *state, const uint8_t *record, size_t record_len, int32_t swap_type, bool has_modem_result, int32_t modem_result, const struct xfota_port *port);
+int32_t xfota_boot(struct xfota_state *state, const uint8_t *record, size_t record_len, int32_t swap_type, bool has_modem_result, int32_t modem_result, int32_t modem_init);
+
+/**
+ * A modem fault (from `nrf_modem_fault_handler`'s work item): writes
+ * `#XMODEM: FAULT,0x<reason>,0x<pc>`; FOTA ops that need the modem answer `ERROR` until
+ * [`xfota_modem_reinit`] reports a successful re-initialisation. Returns 0 or `-EINVAL`.
+ *
+ * # Safety
+ * `state` was initialised by [`xfota_init`].
+ */
+int32_t xfota_modem_fault(struct xfota_state *state, uint32_t reason, uint32_t pc);
+
+/**
+ * After a fault, the shell ran `nrf_modem_lib_shutdown()` (`shutdown_ret`) and
+ * `nrf_modem_lib_init()` (`init_ret`): writes `#XMODEM: SHUTDOWN,<ret>` and
+ * `#XMODEM: INIT,<ret>`. Returns 0 or `-EINVAL`.
+ *
+ * # Safety
+ * `state` was initialised by [`xfota_init`].
+ */
+int32_t xfota_modem_reinit(struct xfota_state *state, int32_t shutdown_ret, int32_t init_ret);
 
 /**
  * The current `<fota_stage>`: 0 idle, 1..3 downloading, 4 waiting for activation; `-EINVAL`

@@ -4,9 +4,12 @@
 //!   bytes, checked against the real size at compile time) and passes it to every call. The
 //!   state must not move while a download runs: the downloader keeps pointers into it.
 //! * Effects go through `struct xfota_port`, a table of C function pointers with a context
-//!   pointer; output bytes go through its `write` member.
+//!   pointer, given once to [`xfota_init`] (checked complete there) and kept in the state: it
+//!   must outlive the state (a `static const` table). Output bytes go through its `write`.
 //! * Only integers, pointers and lengths cross the ABI; every integer that stands for an enum
 //!   is checked on entry (`-EINVAL` otherwise).
+//! * Log lines go to `xfota_sys_log(code, value)` (`rust/zephyr-sys`): `XFOTA_LOG_*` codes, the
+//!   texts live in C.
 //! * One thread calls these functions. A port function must never call back into them: queue
 //!   download events and deliver them after the port call returned.
 #![cfg_attr(not(test), no_std)]
@@ -14,19 +17,17 @@
 
 use core::ffi::{c_char, c_void};
 use core::mem::{align_of, size_of, MaybeUninit};
-use xfota_core::at::Reject;
-use xfota_core::record::{RecordError, RECORD_LEN};
-use xfota_core::url::UrlError;
+use xfota_core::record::RECORD_LEN;
 use xfota_core::{
     BootReport, Config, DownloadEvent, DownloadRequest, ErasePoll, Fota, ImageType, LineResult,
-    LogEvent, Out, Port, StateView, SwapType,
+    Log, Out, Port, Slot, StateView, SwapType,
 };
 
 /// Bytes of storage the caller provides for the core's state.
 pub const XFOTA_STATE_SIZE: usize = 320;
-/// [`XFOTA_STATE_SIZE`] in 32-bit words.
-pub const XFOTA_STATE_WORDS: usize = 80;
-const _: () = assert!(XFOTA_STATE_WORDS * 4 == XFOTA_STATE_SIZE);
+/// [`XFOTA_STATE_SIZE`] in 64-bit words (the storage is 8-byte aligned: it holds a pointer).
+pub const XFOTA_STATE_WORDS: usize = 40;
+const _: () = assert!(XFOTA_STATE_WORDS * 8 == XFOTA_STATE_SIZE);
 
 /// `xfota_handle_line`: the line was `AT#XFOTA` and was answered `OK`.
 pub const XFOTA_LINE_OK: i32 = 0;
@@ -53,17 +54,87 @@ pub const XFOTA_IMAGE_APP: u8 = 1;
 /// Image type: modem delta.
 pub const XFOTA_IMAGE_MODEM: u8 = 2;
 
+/// `read_image` slot: the running image (MCUboot primary slot).
+pub const XFOTA_SLOT_PRIMARY: u8 = 0;
+/// `read_image` slot: the download slot (MCUboot secondary slot).
+pub const XFOTA_SLOT_SECONDARY: u8 = 1;
+const _: () = assert!(XFOTA_SLOT_PRIMARY == Slot::Primary as u8);
+const _: () = assert!(XFOTA_SLOT_SECONDARY == Slot::Secondary as u8);
+
 /// `modem_erase_start`/`modem_erase_poll` return value: finished.
 pub const XFOTA_ERASE_DONE: i32 = 0;
 /// `modem_erase_start`/`modem_erase_poll` return value: still erasing.
 pub const XFOTA_ERASE_PENDING: i32 = 1;
 
 /// Length of the record `save_record` persists (the shell's storage needs at least this).
-pub const XFOTA_RECORD_LEN: usize = 12;
+pub const XFOTA_RECORD_LEN: usize = 28;
 const _: () = assert!(XFOTA_RECORD_LEN == RECORD_LEN);
 
 /// `sec_tag` value meaning "none" in [`xfota_download_req`].
 pub const XFOTA_NO_SEC_TAG: i32 = -1;
+
+/// Log code: an `AT#XFOTA` line was refused (value: reason code, `enum Reject` in the core).
+pub const XFOTA_LOG_REJECTED: u32 = 1;
+/// Log code: a corrupt record was dropped (value: reason code).
+pub const XFOTA_LOG_CORRUPT_RECORD: u32 = 2;
+/// Log code: saving the record failed (errno); the image was discarded.
+pub const XFOTA_LOG_SAVE_FAILED: u32 = 3;
+/// Log code: deleting the record failed (errno).
+pub const XFOTA_LOG_CLEAR_FAILED: u32 = 4;
+/// Log code: resetting the DFU target failed (errno).
+pub const XFOTA_LOG_RESET_FAILED: u32 = 5;
+/// Log code: an erase failed (errno).
+pub const XFOTA_LOG_ERASE_FAILED: u32 = 6;
+/// Log code: the modem scratch erase timed out.
+pub const XFOTA_LOG_ERASE_TIMEOUT: u32 = 7;
+/// Log code: cancelling the download failed (errno).
+pub const XFOTA_LOG_CANCEL_FAILED: u32 = 8;
+/// Log code: a download event for no running session was ignored (value: its session).
+pub const XFOTA_LOG_STALE_EVENT: u32 = 9;
+/// Log code: a progress value outside 0..100 was ignored (value: the progress).
+pub const XFOTA_LOG_BAD_PROGRESS: u32 = 10;
+/// Log code: the modem postponed its update, voltage low.
+pub const XFOTA_LOG_MODEM_VOLTAGE_LOW: u32 = 11;
+/// Log code: the boot report came after work started; the record was left alone.
+pub const XFOTA_LOG_LATE_BOOT: u32 = 12;
+/// Log code: an image in test mode without a record is confirmed.
+pub const XFOTA_LOG_REVERT_WITHOUT_RECORD: u32 = 13;
+/// Log code: the downloaded application image failed verification (value: reason or errno).
+pub const XFOTA_LOG_IMAGE_REJECTED: u32 = 14;
+/// Log code: scheduling the update failed (errno); the image was discarded.
+pub const XFOTA_LOG_SCHEDULE_FAILED: u32 = 15;
+/// Log code: a command that needs the modem was refused, the modem library is down.
+pub const XFOTA_LOG_MODEM_DOWN: u32 = 16;
+/// Log code: a waiting modem update brought no DFU result at this boot.
+pub const XFOTA_LOG_NO_MODEM_RESULT: u32 = 17;
+/// Log code: the running image's identity could not be read (value: reason or errno).
+pub const XFOTA_LOG_IDENTITY_UNKNOWN: u32 = 18;
+/// Log code: the echo of a cancel was swallowed (value: its session).
+pub const XFOTA_LOG_CANCEL_ECHO: u32 = 19;
+/// Number of log codes plus one (for tables indexed by code).
+pub const XFOTA_LOG_COUNT: u32 = 20;
+const _: () = {
+    assert!(XFOTA_LOG_REJECTED == Log::Rejected as u32);
+    assert!(XFOTA_LOG_CORRUPT_RECORD == Log::CorruptRecord as u32);
+    assert!(XFOTA_LOG_SAVE_FAILED == Log::SaveFailed as u32);
+    assert!(XFOTA_LOG_CLEAR_FAILED == Log::ClearFailed as u32);
+    assert!(XFOTA_LOG_RESET_FAILED == Log::ResetFailed as u32);
+    assert!(XFOTA_LOG_ERASE_FAILED == Log::EraseFailed as u32);
+    assert!(XFOTA_LOG_ERASE_TIMEOUT == Log::EraseTimeout as u32);
+    assert!(XFOTA_LOG_CANCEL_FAILED == Log::CancelFailed as u32);
+    assert!(XFOTA_LOG_STALE_EVENT == Log::StaleEvent as u32);
+    assert!(XFOTA_LOG_BAD_PROGRESS == Log::BadProgress as u32);
+    assert!(XFOTA_LOG_MODEM_VOLTAGE_LOW == Log::ModemVoltageLow as u32);
+    assert!(XFOTA_LOG_LATE_BOOT == Log::LateBoot as u32);
+    assert!(XFOTA_LOG_REVERT_WITHOUT_RECORD == Log::RevertWithoutRecord as u32);
+    assert!(XFOTA_LOG_IMAGE_REJECTED == Log::ImageRejected as u32);
+    assert!(XFOTA_LOG_SCHEDULE_FAILED == Log::ScheduleFailed as u32);
+    assert!(XFOTA_LOG_MODEM_DOWN == Log::ModemDown as u32);
+    assert!(XFOTA_LOG_NO_MODEM_RESULT == Log::NoModemResult as u32);
+    assert!(XFOTA_LOG_IDENTITY_UNKNOWN == Log::IdentityUnknown as u32);
+    assert!(XFOTA_LOG_CANCEL_ECHO == Log::CancelEcho as u32);
+    assert!(XFOTA_LOG_COUNT == Log::CancelEcho as u32 + 1);
+};
 
 const EINVAL: i32 = 22;
 const MAGIC: u32 = 0x5846_4f54; // "XFOT"
@@ -72,12 +143,13 @@ const MAGIC: u32 = 0x5846_4f54; // "XFOT"
 #[repr(C)]
 pub struct xfota_state {
     /// Not to be touched by C; only here so C can allocate and align the storage.
-    pub _opaque: [u32; XFOTA_STATE_WORDS],
+    pub _opaque: [u64; XFOTA_STATE_WORDS],
 }
 
 #[repr(C)]
 struct Storage {
     magic: u32,
+    port: *const xfota_port,
     fota: MaybeUninit<Fota>,
 }
 
@@ -85,7 +157,7 @@ const _: () = assert!(size_of::<Storage>() <= size_of::<xfota_state>());
 const _: () = assert!(align_of::<Storage>() <= align_of::<xfota_state>());
 
 /// A download request. All strings are NUL-terminated; `host` and `file` point into the state
-/// and stay valid until the session ends (error, cancel, or the next boot after finishing).
+/// and stay valid until the session ends (`end_download`).
 #[repr(C)]
 pub struct xfota_download_req {
     /// `scheme://host[:port]`, scheme in lower case.
@@ -108,15 +180,20 @@ pub struct xfota_download_req {
 pub struct xfota_port {
     /// Passed back as the first argument of every function.
     pub ctx: *mut c_void,
-    /// Write bytes to the AT host (UART). Whole responses/notifications.
+    /// Write bytes to the AT host (UART): one whole response or notification per call.
     pub write: Option<unsafe extern "C" fn(ctx: *mut c_void, data: *const u8, len: usize)>,
-    /// Start a download.
+    /// Start a download; on failure, release whatever was set up for it.
     pub start_download:
         Option<unsafe extern "C" fn(ctx: *mut c_void, req: *const xfota_download_req) -> i32>,
     /// Cancel the running download (events it causes must be queued, not delivered).
     pub cancel_download: Option<unsafe extern "C" fn(ctx: *mut c_void) -> i32>,
-    /// Reset the DFU target of `image_type`.
+    /// The session that `start_download` began has ended: release its PDN. Once per session.
+    pub end_download: Option<unsafe extern "C" fn(ctx: *mut c_void)>,
+    /// Reset the DFU target of `image_type` (discard the image).
     pub reset_dfu_target: Option<unsafe extern "C" fn(ctx: *mut c_void, image_type: u8) -> i32>,
+    /// Schedule the downloaded image of `image_type` for the next boot (called after the
+    /// record is saved).
+    pub schedule_update: Option<unsafe extern "C" fn(ctx: *mut c_void, image_type: u8) -> i32>,
     /// Erase MCUboot's secondary slot.
     pub erase_app_slot: Option<unsafe extern "C" fn(ctx: *mut c_void) -> i32>,
     /// Start the modem scratch erase: [`XFOTA_ERASE_DONE`], [`XFOTA_ERASE_PENDING`] or errno.
@@ -132,9 +209,24 @@ pub struct xfota_port {
     pub clear_record: Option<unsafe extern "C" fn(ctx: *mut c_void) -> i32>,
     /// Confirm the running application image.
     pub confirm_image: Option<unsafe extern "C" fn(ctx: *mut c_void) -> i32>,
+    /// Read `len` bytes at `offset` of MCUboot slot `slot` ([`XFOTA_SLOT_PRIMARY`] or
+    /// [`XFOTA_SLOT_SECONDARY`]) into `buf`; an errno past the slot's end.
+    pub read_image: Option<
+        unsafe extern "C" fn(
+            ctx: *mut c_void,
+            slot: u8,
+            offset: u32,
+            buf: *mut u8,
+            len: usize,
+        ) -> i32,
+    >,
+    /// Whether the SHA-256 of the secondary slot's first `len` bytes equals the 32 bytes at
+    /// `sha256`: 1 yes, 0 no, or a negative errno.
+    pub image_hash_matches:
+        Option<unsafe extern "C" fn(ctx: *mut c_void, len: u32, sha256: *const u8) -> i32>,
 }
 
-/// A port whose every member is set, borrowed for one call.
+/// The port of an initialised state, for one call.
 struct CPort<'a> {
     p: &'a xfota_port,
 }
@@ -143,7 +235,9 @@ fn complete(p: &xfota_port) -> bool {
     p.write.is_some()
         && p.start_download.is_some()
         && p.cancel_download.is_some()
+        && p.end_download.is_some()
         && p.reset_dfu_target.is_some()
+        && p.schedule_update.is_some()
         && p.erase_app_slot.is_some()
         && p.modem_erase_start.is_some()
         && p.modem_erase_poll.is_some()
@@ -151,14 +245,16 @@ fn complete(p: &xfota_port) -> bool {
         && p.save_record.is_some()
         && p.clear_record.is_some()
         && p.confirm_image.is_some()
+        && p.read_image.is_some()
+        && p.image_hash_matches.is_some()
 }
 
 fn errno_result(rc: i32) -> Result<(), i32> {
-    if rc == 0 {
-        Ok(())
-    } else {
+    match rc {
+        0 => Ok(()),
         // A positive "error" from C is a contract violation; keep it an error.
-        Err(if rc > 0 { -EINVAL } else { rc })
+        rc if rc > 0 => Err(-EINVAL),
+        rc => Err(rc),
     }
 }
 
@@ -166,15 +262,14 @@ fn erase_result(rc: i32) -> Result<ErasePoll, i32> {
     match rc {
         XFOTA_ERASE_DONE => Ok(ErasePoll::Done),
         XFOTA_ERASE_PENDING => Ok(ErasePoll::Pending),
-        rc if rc < 0 => Err(rc),
-        _ => Err(-EINVAL),
+        rc => Err(errno_result(rc).err().unwrap_or(-EINVAL)),
     }
 }
 
 macro_rules! call {
     ($self:ident . $f:ident ( $($arg:expr),* ) else $default:expr) => {
         match $self.p.$f {
-            // SAFETY: the caller of the entry point promised a valid port for this call.
+            // SAFETY: xfota_init checked the port; its owner keeps it valid for the state's life.
             Some(f) => unsafe { f($self.p.ctx $(, $arg)*) },
             None => $default,
         }
@@ -187,8 +282,9 @@ impl Port for CPort<'_> {
         let mut apn_buf = [0u8; xfota_core::at::APN_MAX_LEN + 1];
         let apn = match req.apn {
             Some(a) => {
-                let dst = apn_buf.get_mut(..a.len()).ok_or(-EINVAL)?;
-                dst.copy_from_slice(a.as_bytes());
+                for (d, s) in apn_buf.iter_mut().zip(a) {
+                    *d = *s;
+                }
                 apn_buf.as_ptr().cast::<c_char>()
             }
             None => core::ptr::null(),
@@ -196,10 +292,7 @@ impl Port for CPort<'_> {
         let c_req = xfota_download_req {
             host: req.target.host_with_nul().as_ptr().cast(),
             file: req.target.file_with_nul().as_ptr().cast(),
-            sec_tag: req
-                .sec_tag
-                .and_then(|t| i32::try_from(t).ok())
-                .unwrap_or(XFOTA_NO_SEC_TAG),
+            sec_tag: req.sec_tag.map_or(XFOTA_NO_SEC_TAG, |t| t as i32),
             apn,
             image_type: req.image as u8,
             session: req.session,
@@ -209,8 +302,14 @@ impl Port for CPort<'_> {
     fn cancel_download(&mut self) -> Result<(), i32> {
         errno_result(call!(self.cancel_download() else -EINVAL))
     }
+    fn end_download(&mut self) {
+        call!(self.end_download() else ())
+    }
     fn reset_dfu_target(&mut self, image: ImageType) -> Result<(), i32> {
         errno_result(call!(self.reset_dfu_target(image as u8) else -EINVAL))
+    }
+    fn schedule_update(&mut self, image: ImageType) -> Result<(), i32> {
+        errno_result(call!(self.schedule_update(image as u8) else -EINVAL))
     }
     fn erase_app_slot(&mut self) -> Result<(), i32> {
         errno_result(call!(self.erase_app_slot() else -EINVAL))
@@ -233,10 +332,20 @@ impl Port for CPort<'_> {
     fn confirm_image(&mut self) -> Result<(), i32> {
         errno_result(call!(self.confirm_image() else -EINVAL))
     }
-    fn log(&mut self, event: LogEvent) {
-        let (level, msg, value) = describe(event);
-        // SAFETY: msg is a static string; the hook reads `len` bytes of it.
-        unsafe { zephyr_sys::xfota_sys_log(level, msg.as_ptr().cast(), msg.len(), value) }
+    fn read_image(&mut self, slot: Slot, offset: u32, buf: &mut [u8]) -> Result<(), i32> {
+        errno_result(
+            call!(self.read_image(slot as u8, offset, buf.as_mut_ptr(), buf.len()) else -EINVAL),
+        )
+    }
+    fn image_hash_matches(&mut self, len: u32, sha256: &[u8; 32]) -> Result<bool, i32> {
+        match call!(self.image_hash_matches(len, sha256.as_ptr()) else -EINVAL) {
+            1 => Ok(true),
+            rc => errno_result(rc).map(|()| false),
+        }
+    }
+    fn log(&mut self, event: Log, value: i32) {
+        // SAFETY: a C function taking two integers.
+        unsafe { zephyr_sys::xfota_sys_log(event as u32, value) }
     }
 }
 
@@ -246,78 +355,13 @@ impl Out for CPort<'_> {
     }
 }
 
-const ERR: i32 = zephyr_sys::XFOTA_SYS_LOG_ERR as i32;
-const WRN: i32 = zephyr_sys::XFOTA_SYS_LOG_WRN as i32;
-const INF: i32 = zephyr_sys::XFOTA_SYS_LOG_INF as i32;
-
-fn reject_code(r: Reject) -> i32 {
-    match r {
-        Reject::Execute => 1,
-        Reject::Read => 2,
-        Reject::Syntax => 3,
-        Reject::Field => 4,
-        Reject::TooMany => 5,
-        Reject::Op => 6,
-        Reject::MissingUrl => 7,
-        Reject::Url(u) => {
-            100 + match u {
-                UrlError::Length => 1,
-                UrlError::Charset => 2,
-                UrlError::Scheme => 3,
-                UrlError::Userinfo => 4,
-                UrlError::Host => 5,
-                UrlError::Port => 6,
-                UrlError::Path => 7,
-            }
-        }
-        Reject::SecTag => 8,
-        Reject::HttpsNeedsSecTag => 9,
-        Reject::Apn => 10,
-    }
-}
-
-fn record_code(e: RecordError) -> i32 {
-    match e {
-        RecordError::Length => 1,
-        RecordError::Magic => 2,
-        RecordError::Version => 3,
-        RecordError::Field => 4,
-        RecordError::Checksum => 5,
-    }
-}
-
-/// Log level, static message and value for a core log event.
-fn describe(e: LogEvent) -> (i32, &'static str, i32) {
-    match e {
-        LogEvent::Rejected(r) => (INF, "AT#XFOTA rejected, reason", reject_code(r)),
-        LogEvent::CorruptRecord(c) => (ERR, "corrupt FOTA record dropped, reason", record_code(c)),
-        LogEvent::SaveFailed(e) => (ERR, "saving FOTA record failed, image discarded", e),
-        LogEvent::ClearFailed(e) => (ERR, "clearing FOTA record failed", e),
-        LogEvent::ResetFailed(e) => (ERR, "DFU target reset failed", e),
-        LogEvent::EraseFailed(e) => (ERR, "erase failed", e),
-        LogEvent::EraseTimeout => (ERR, "modem scratch erase timed out", 0),
-        LogEvent::CancelFailed(e) => (ERR, "download cancel failed", e),
-        LogEvent::StaleEvent => (WRN, "download event for no running session ignored", 0),
-        LogEvent::BadProgress(p) => (WRN, "progress value out of range ignored", p),
-        LogEvent::ModemVoltageLow => (WRN, "modem update postponed: voltage low", 0),
-        LogEvent::LateBoot => (
-            ERR,
-            "boot report after work started: record not acted on",
-            0,
-        ),
-        LogEvent::RevertWithoutRecord => (
-            WRN,
-            "image in test mode without a FOTA record: confirming",
-            0,
-        ),
-    }
-}
-
-/// Resolves the state pointer: `None` unless non-null, aligned and initialised.
+/// Resolves the state pointer: the core and its port, `None` unless non-null, aligned and
+/// initialised.
 ///
 /// # Safety
-/// `state` is null or points to a `struct xfota_state` not otherwise borrowed.
-unsafe fn fota_mut<'a>(state: *mut xfota_state) -> Option<&'a mut Fota> {
+/// `state` is null or points to a `struct xfota_state` not otherwise borrowed, whose port (if
+/// initialised) is still valid.
+unsafe fn resolve<'a>(state: *mut xfota_state) -> Option<(&'a mut Fota, CPort<'a>)> {
     let storage = state.cast::<Storage>();
     if storage.is_null() || !storage.is_aligned() {
         return None;
@@ -327,52 +371,53 @@ unsafe fn fota_mut<'a>(state: *mut xfota_state) -> Option<&'a mut Fota> {
     if storage.magic != MAGIC {
         return None;
     }
-    // SAFETY: the magic is only written after the Fota was.
-    Some(unsafe { storage.fota.assume_init_mut() })
+    // SAFETY: the magic is only written after the Fota and the checked port pointer were.
+    unsafe { Some((storage.fota.assume_init_mut(), CPort { p: &*storage.port })) }
 }
 
-/// Resolves a port pointer: `None` unless non-null and complete.
+/// Initialises the state (idle, not booted) with its port.
+///
+/// Returns 0, or `-EINVAL` for a null/misaligned state, `size < XFOTA_STATE_SIZE`, a poll
+/// interval of 0, or a null/incomplete port.
 ///
 /// # Safety
-/// `port` is null or points to a valid `struct xfota_port`.
-unsafe fn port_ref<'a>(port: *const xfota_port) -> Option<CPort<'a>> {
-    // SAFETY: as promised by the caller.
-    let p = unsafe { port.as_ref()? };
-    complete(p).then_some(CPort { p })
-}
-
-/// Initialises the state (idle, not booted).
-///
-/// Returns 0, or `-EINVAL` for a null/misaligned state, `size < XFOTA_STATE_SIZE`, or a poll
-/// interval of 0.
-///
-/// # Safety
-/// `state` is null or points to `size` writable bytes owned by the caller.
+/// `state` is null or points to `size` writable bytes owned by the caller; `port` is null or
+/// points to a port that stays valid (with everything its `ctx` refers to) as long as the
+/// state is used.
 #[no_mangle]
 pub unsafe extern "C" fn xfota_init(
     state: *mut xfota_state,
     size: usize,
     modem_erase_timeout_ms: u32,
     modem_erase_poll_ms: u32,
+    port: *const xfota_port,
 ) -> i32 {
     let storage = state.cast::<Storage>();
-    if storage.is_null() || !storage.is_aligned() || size < size_of::<xfota_state>() {
-        return -EINVAL;
-    }
-    let Some(fota) = Fota::new(Config {
+    // SAFETY: as promised by the caller.
+    let port_ok = unsafe { port.as_ref() }.is_some_and(complete);
+    let fota = Fota::new(Config {
         modem_erase_timeout_ms,
         modem_erase_poll_ms,
-    }) else {
-        return -EINVAL;
-    };
-    // SAFETY: checked non-null, aligned and large enough above.
-    unsafe {
-        storage.write(Storage {
-            magic: MAGIC,
-            fota: MaybeUninit::new(fota),
-        });
+    });
+    match fota {
+        Some(fota)
+            if port_ok
+                && !storage.is_null()
+                && storage.is_aligned()
+                && size >= size_of::<xfota_state>() =>
+        {
+            // SAFETY: checked non-null, aligned and large enough above.
+            unsafe {
+                storage.write(Storage {
+                    magic: MAGIC,
+                    port,
+                    fota: MaybeUninit::new(fota),
+                });
+            }
+            0
+        }
+        _ => -EINVAL,
     }
-    0
 }
 
 /// Handles one AT line (without its terminator).
@@ -381,16 +426,15 @@ pub unsafe extern "C" fn xfota_init(
 ///
 /// # Safety
 /// `state` was initialised by [`xfota_init`]; `line` points to `len` readable bytes (or is
-/// null with `len` 0); `port` points to a complete port.
+/// null with `len` 0).
 #[no_mangle]
 pub unsafe extern "C" fn xfota_handle_line(
     state: *mut xfota_state,
     line: *const u8,
     len: usize,
-    port: *const xfota_port,
 ) -> i32 {
     // SAFETY: as promised by the caller.
-    let (Some(fota), Some(mut p)) = (unsafe { fota_mut(state) }, unsafe { port_ref(port) }) else {
+    let Some((fota, mut p)) = (unsafe { resolve(state) }) else {
         return -EINVAL;
     };
     let line: &[u8] = if len == 0 {
@@ -415,14 +459,13 @@ pub unsafe extern "C" fn xfota_handle_line(
 /// `fota_download` error cause for errors (ignored otherwise). Returns 0 or `-EINVAL`.
 ///
 /// # Safety
-/// As for [`xfota_handle_line`].
+/// `state` was initialised by [`xfota_init`].
 #[no_mangle]
 pub unsafe extern "C" fn xfota_download_event(
     state: *mut xfota_state,
     session: u16,
     event: i32,
     value: i32,
-    port: *const xfota_port,
 ) -> i32 {
     let ev = match event {
         XFOTA_EVT_PROGRESS => DownloadEvent::Progress(value),
@@ -434,7 +477,7 @@ pub unsafe extern "C" fn xfota_download_event(
         _ => return -EINVAL,
     };
     // SAFETY: as promised by the caller.
-    let (Some(fota), Some(mut p)) = (unsafe { fota_mut(state) }, unsafe { port_ref(port) }) else {
+    let Some((fota, mut p)) = (unsafe { resolve(state) }) else {
         return -EINVAL;
     };
     let mut out = CPort { p: p.p };
@@ -442,15 +485,17 @@ pub unsafe extern "C" fn xfota_download_event(
     0
 }
 
-/// The boot report: writes `Ready`, then at most one result notification, then clears the
-/// record. Runs once per [`xfota_init`].
+/// The boot report: writes `Ready` (and `#XMODEM: INIT,<modem_init>` if that is not 0), then
+/// at most one result notification, then clears the record. Runs once per [`xfota_init`].
 ///
 /// `record`/`record_len`: the stored record (NULL for none); `swap_type`: the value of
 /// `mcuboot_swap_type()`; `modem_result`: the `NRF_MODEM_LIB_ON_DFU_RES` value if
-/// `has_modem_result`. Returns 0 or `-EINVAL`.
+/// `has_modem_result`; `modem_init`: what `nrf_modem_lib_init()` returned. Returns 0 or
+/// `-EINVAL`.
 ///
 /// # Safety
-/// As for [`xfota_handle_line`]; `record` points to `record_len` readable bytes or is null.
+/// `state` was initialised by [`xfota_init`]; `record` points to `record_len` readable bytes
+/// or is null.
 #[no_mangle]
 pub unsafe extern "C" fn xfota_boot(
     state: *mut xfota_state,
@@ -459,10 +504,10 @@ pub unsafe extern "C" fn xfota_boot(
     swap_type: i32,
     has_modem_result: bool,
     modem_result: i32,
-    port: *const xfota_port,
+    modem_init: i32,
 ) -> i32 {
     // SAFETY: as promised by the caller.
-    let (Some(fota), Some(mut p)) = (unsafe { fota_mut(state) }, unsafe { port_ref(port) }) else {
+    let Some((fota, mut p)) = (unsafe { resolve(state) }) else {
         return -EINVAL;
     };
     let stored: Option<&[u8]> = if record.is_null() {
@@ -474,9 +519,46 @@ pub unsafe extern "C" fn xfota_boot(
     let report = BootReport {
         app_swap: SwapType::from_raw(swap_type),
         modem_result: has_modem_result.then_some(modem_result),
+        modem_init,
     };
     let mut out = CPort { p: p.p };
     fota.on_boot(stored, &report, &mut p, &mut out);
+    0
+}
+
+/// A modem fault (from `nrf_modem_fault_handler`'s work item): writes
+/// `#XMODEM: FAULT,0x<reason>,0x<pc>`; FOTA ops that need the modem answer `ERROR` until
+/// [`xfota_modem_reinit`] reports a successful re-initialisation. Returns 0 or `-EINVAL`.
+///
+/// # Safety
+/// `state` was initialised by [`xfota_init`].
+#[no_mangle]
+pub unsafe extern "C" fn xfota_modem_fault(state: *mut xfota_state, reason: u32, pc: u32) -> i32 {
+    // SAFETY: as promised by the caller.
+    let Some((fota, mut p)) = (unsafe { resolve(state) }) else {
+        return -EINVAL;
+    };
+    fota.on_modem_fault(reason, pc, &mut p);
+    0
+}
+
+/// After a fault, the shell ran `nrf_modem_lib_shutdown()` (`shutdown_ret`) and
+/// `nrf_modem_lib_init()` (`init_ret`): writes `#XMODEM: SHUTDOWN,<ret>` and
+/// `#XMODEM: INIT,<ret>`. Returns 0 or `-EINVAL`.
+///
+/// # Safety
+/// `state` was initialised by [`xfota_init`].
+#[no_mangle]
+pub unsafe extern "C" fn xfota_modem_reinit(
+    state: *mut xfota_state,
+    shutdown_ret: i32,
+    init_ret: i32,
+) -> i32 {
+    // SAFETY: as promised by the caller.
+    let Some((fota, mut p)) = (unsafe { resolve(state) }) else {
+        return -EINVAL;
+    };
+    fota.on_modem_reinit(shutdown_ret, init_ret, &mut p);
     0
 }
 
@@ -488,7 +570,7 @@ pub unsafe extern "C" fn xfota_boot(
 #[no_mangle]
 pub unsafe extern "C" fn xfota_stage(state: *mut xfota_state) -> i32 {
     // SAFETY: as promised by the caller.
-    match unsafe { fota_mut(state) }.map(|f| f.state()) {
+    match unsafe { resolve(state) }.map(|(f, _)| f.state()) {
         None => -EINVAL,
         Some(StateView::Idle) => 0,
         Some(StateView::Downloading { stage, .. }) => stage as i32,

@@ -1,11 +1,11 @@
 //! The conformance table. Each case names the DESIGN.md §2 item(s) it pins.
 
-use crate::{Case, Ev, Expect, Script, Step, Stored, OK_SCRIPT};
+use crate::{Case, Ev, Expect, Running, Script, Step, Stored, IMAGE_HASHED, NEW_ID, OK_SCRIPT};
 use xfota_core::at::Reject;
 use xfota_core::record::{Outcome, Record, RecordError};
-use xfota_core::url::UrlError;
 use xfota_core::{
-    Config, DownloadEvent as D, ImageType, LogEvent as L, Stage, StateView, DEFAULT_CONFIG,
+    image, Config, DownloadEvent as D, ImageType, Log, Stage, StateView, DEFAULT_CONFIG,
+    NO_MODEM_RESULT,
 };
 
 const OK: Ev<'static> = Ev::Out(b"\r\nOK\r\n");
@@ -39,45 +39,80 @@ const fn ex(trace: &'static [Ev<'static>], state: StateView) -> Expect {
         stored: None,
     }
 }
-/// A waiting record of `stored` is in storage afterwards.
-const fn exs(trace: &'static [Ev<'static>], state: StateView, stored: ImageType) -> Expect {
+/// The waiting record of the downloaded app image.
+const APP_REC: Record = Record::waiting(APP, Some(NEW_ID));
+/// The waiting record of a modem image.
+const MODEM_REC: Record = Record::waiting(MODEM, None);
+/// The waiting record of `image` is in storage afterwards.
+const fn exs(trace: &'static [Ev<'static>], state: StateView, image: ImageType) -> Expect {
     Expect {
         trace,
         state,
-        stored: Some(Record::waiting(stored)),
+        stored: Some(match image {
+            ImageType::App => APP_REC,
+            ImageType::Modem => MODEM_REC,
+        }),
     }
 }
 const fn done(image: ImageType, outcome: Outcome) -> Record {
-    Record {
-        image,
-        result: Some(outcome),
-    }
+    Record::done(image, outcome)
+}
+const fn log(event: Log, value: i32) -> Ev<'static> {
+    Ev::Log(event, value)
 }
 const fn rejected(r: Reject) -> [Ev<'static>; 2] {
-    [Ev::Log(L::Rejected(r)), ERROR]
+    [Ev::Log(Log::Rejected, r as i32), ERROR]
 }
-const fn boot(swap: i32, modem: Option<i32>) -> Step {
+const fn stale(session: u16) -> Ev<'static> {
+    Ev::Log(Log::StaleEvent, session as i32)
+}
+/// A power cycle with the record left in storage; MCUboot runs `running` and reports `swap`.
+const fn boot_with(swap: i32, modem: Option<i32>, running: Running, modem_init: i32) -> Step {
     Step::Boot {
         stored: Stored::Keep,
         swap,
         modem,
+        running,
+        modem_init,
+    }
+}
+/// MCUboot swapped the downloaded image in.
+const fn boot_new(swap: i32) -> Step {
+    boot_with(swap, None, Running::New, 0)
+}
+/// The image that ran before runs.
+const fn boot_old(swap: i32, modem: Option<i32>) -> Step {
+    boot_with(swap, modem, Running::Old, 0)
+}
+const fn boot_bytes(bytes: &'static [u8], swap: i32) -> Step {
+    Step::Boot {
+        stored: Stored::Bytes(bytes),
+        swap,
+        modem: None,
+        running: Running::Old,
+        modem_init: 0,
     }
 }
 
 const START_APP: &[u8] = b"AT#XFOTA=1,\"http://example.com/fw/app.bin\"";
 const START_MODEM: &[u8] = b"AT#XFOTA=2,\"http://example.com/fw/mfw-delta.bin\"";
-const EV_START_APP: Ev<'static> = Ev::Start {
-    image: APP,
-    host: "http://example.com",
-    file: "fw/app.bin",
-    sec_tag: None,
-    apn: None,
-    session: 1,
-};
+const fn start_app(session: u16) -> Ev<'static> {
+    Ev::Start {
+        image: APP,
+        host: b"http://example.com",
+        file: b"fw/app.bin",
+        sec_tag: None,
+        apn: None,
+        session,
+    }
+}
+const EV_START_APP: Ev<'static> = start_app(1);
+const EV_START_APP_S2: Ev<'static> = start_app(2);
+const EV_START_APP_S3: Ev<'static> = start_app(3);
 const EV_START_MODEM: Ev<'static> = Ev::Start {
     image: MODEM,
-    host: "http://example.com",
-    file: "fw/mfw-delta.bin",
+    host: b"http://example.com",
+    file: b"fw/mfw-delta.bin",
     sec_tag: None,
     apn: None,
     session: 1,
@@ -94,12 +129,40 @@ const U_DOWNLOADED: Ev<'static> = Ev::Out(b"\r\n#XFOTA: 4,0\r\n");
 const U_CANCELLED: Ev<'static> = Ev::Out(b"\r\n#XFOTA: 1,2,0\r\n");
 const U_COMPLETE: Ev<'static> = Ev::Out(b"\r\n#XFOTA: 5,0\r\n");
 const U_REVERTED: Ev<'static> = Ev::Out(b"\r\n#XFOTA: 5,3\r\n");
+const U_REJECTED: Ev<'static> = Ev::Out(b"\r\n#XFOTA: 1,1,2\r\n");
+const U_FAILED: Ev<'static> = Ev::Out(b"\r\n#XFOTA: 1,1,1\r\n");
+
+/// Verified, recorded, scheduled, link released, then `4,0`.
+const APP_DONE: [Ev<'static>; 5] = [
+    Ev::HashCheck(IMAGE_HASHED),
+    Ev::Save(APP_REC),
+    Ev::Schedule(APP),
+    Ev::End,
+    U_DOWNLOADED,
+];
+const MODEM_DONE: [Ev<'static>; 4] = [
+    Ev::Save(MODEM_REC),
+    Ev::Schedule(MODEM),
+    Ev::End,
+    U_DOWNLOADED,
+];
+/// The session ends without an image.
+const DISCARD_APP: [Ev<'static>; 2] = [Ev::Reset(APP), Ev::End];
+const CANCEL_APP: [Ev<'static>; 5] = [Ev::Cancel, Ev::Reset(APP), Ev::End, U_CANCELLED, OK];
 
 /// The app image downloaded completely and waits (stage 4).
 const FINISHED_APP: (Step, Expect) = (
     Step::Event(D::Finished),
     exs(
-        &[U_0, U_100, Ev::Save(Record::waiting(APP)), U_DOWNLOADED],
+        &[
+            U_0,
+            U_100,
+            Ev::HashCheck(IMAGE_HASHED),
+            Ev::Save(APP_REC),
+            Ev::Schedule(APP),
+            Ev::End,
+            U_DOWNLOADED,
+        ],
         waiting(APP),
         APP,
     ),
@@ -107,23 +170,80 @@ const FINISHED_APP: (Step, Expect) = (
 const FINISHED_MODEM: (Step, Expect) = (
     Step::Event(D::Finished),
     exs(
-        &[U_0, U_100, Ev::Save(Record::waiting(MODEM)), U_DOWNLOADED],
+        &[
+            U_0,
+            U_100,
+            Ev::Save(MODEM_REC),
+            Ev::Schedule(MODEM),
+            Ev::End,
+            U_DOWNLOADED,
+        ],
         waiting(MODEM),
         MODEM,
     ),
 );
 
 const MODEM_UUID_ERROR: i32 = 0x440_0004;
+const MODEM_OK: i32 = 0x550_0001;
 
-/// The modem session goes on after the late boot report and finishes normally.
-const MODEM_LATE_FINISHED: (Step, Expect) = (
-    Step::Event(D::Finished),
-    exs(
-        &[U_0, U_100, Ev::Save(Record::waiting(MODEM)), U_DOWNLOADED],
-        waiting(MODEM),
-        MODEM,
-    ),
-);
+/// A case whose finished app download fails verification for a structural reason (before
+/// any hashing): `1,1,2` with `reason`, discarded, no record.
+macro_rules! structurally_rejected {
+    ($name:expr, $secondary:expr, $reason:expr) => {
+        Case {
+            name: $name,
+            config: DEFAULT_CONFIG,
+            script: Script {
+                secondary: $secondary,
+                ..OK_SCRIPT
+            },
+            steps: &[
+                STARTED_APP,
+                (
+                    Step::Event(D::Finished),
+                    ex(
+                        &[
+                            U_0,
+                            U_100,
+                            log(Log::ImageRejected, $reason),
+                            Ev::Reset(APP),
+                            Ev::End,
+                            U_REJECTED,
+                        ],
+                        IDLE,
+                    ),
+                ),
+            ],
+        }
+    };
+}
+
+/// Variants of [`NEW_IMAGE`] for the verification cases.
+const fn patched(at: usize, value: u8) -> [u8; crate::IMAGE_LEN] {
+    let mut b = crate::mcuboot_image(crate::NEW_HASH);
+    b[at] = value;
+    b
+}
+static BAD_MAGIC: [u8; crate::IMAGE_LEN] = patched(0, 0x3c);
+/// `ih_img_size` 17 instead of 16: the TLV info is looked for one byte late.
+static SIZE_LIE: [u8; crate::IMAGE_LEN] = patched(12, 17);
+/// `ih_hdr_size` 16 (below the 32-byte header).
+static SMALL_HEADER: [u8; crate::IMAGE_LEN] = patched(8, 16);
+/// TLV info magic broken.
+static BAD_TLV_INFO: [u8; crate::IMAGE_LEN] = patched(48, 0x08);
+/// The SHA-256 TLV has another type.
+static NO_SHA: [u8; crate::IMAGE_LEN] = patched(52, 0x11);
+/// The image without its last TLV byte (a truncated download).
+static TRUNCATED: [u8; crate::IMAGE_LEN - 1] = {
+    let full = crate::mcuboot_image(crate::NEW_HASH);
+    let mut b = [0u8; crate::IMAGE_LEN - 1];
+    let mut i = 0;
+    while i < b.len() {
+        b[i] = full[i];
+        i += 1;
+    }
+    b
+};
 
 /// The table.
 pub static CASES: &[Case] = &[
@@ -166,7 +286,7 @@ pub static CASES: &[Case] = &[
             (Step::Line(b"AT#XFOTA=3"), ex(&rejected(Reject::Op), IDLE)),
             (Step::Line(b"AT#XFOTA=7"), ex(&rejected(Reject::Op), IDLE)),
             (Step::Line(b"AT#XFOTA=10"), ex(&rejected(Reject::Op), IDLE)),
-            (Step::Line(b"AT#XFOTA=-1"), ex(&rejected(Reject::Field), IDLE)),
+            (Step::Line(b"AT#XFOTA=-1"), ex(&rejected(Reject::Op), IDLE)),
             (Step::Line(b"AT#XFOTA=0,1"), ex(&rejected(Reject::TooMany), IDLE)),
             (
                 Step::Line(b"AT#XFOTA=8,\"x\""),
@@ -179,15 +299,52 @@ pub static CASES: &[Case] = &[
             ),
             (
                 Step::Line(b"AT#XFOTA=1,\"ftp://h/f\""),
-                ex(&rejected(Reject::Url(UrlError::Scheme)), IDLE),
+                ex(&rejected(Reject::UrlScheme), IDLE),
             ),
             (
                 Step::Line(b"AT#XFOTA=1,\"http://h:0/f\""),
-                ex(&rejected(Reject::Url(UrlError::Port)), IDLE),
+                ex(&rejected(Reject::UrlPort), IDLE),
             ),
             (
                 Step::Line(b"AT#XFOTA=1,\"http://h/f\",1,\"a b\""),
                 ex(&rejected(Reject::Apn), IDLE),
+            ),
+        ],
+    },
+    Case {
+        name: "2: lexing as Nordic's at_parser: one space before a parameter, +N, no leading zeros",
+        config: DEFAULT_CONFIG,
+        script: OK_SCRIPT,
+        steps: &[
+            (Step::Line(b"AT#XFOTA= +8"), ex(&[Ev::EraseApp, OK], IDLE)),
+            (Step::Line(b"AT#XFOTA=08"), ex(&rejected(Reject::Field), IDLE)),
+            (Step::Line(b"AT#XFOTA=-0"), ex(&rejected(Reject::Field), IDLE)),
+            (Step::Line(b"AT#XFOTA=  8"), ex(&rejected(Reject::Field), IDLE)),
+            (Step::Line(b"AT#XFOTA=8 "), ex(&rejected(Reject::Field), IDLE)),
+            (
+                Step::Line(b"AT#XFOTA=1 ,\"http://example.com/fw/app.bin\""),
+                ex(&rejected(Reject::Field), IDLE),
+            ),
+            (
+                Step::Line(b"AT#XFOTA=1, \"http://example.com/fw/app.bin\", , ,"),
+                ex(&rejected(Reject::TooMany), IDLE),
+            ),
+            (
+                Step::Line(b"AT#XFOTA=1, \"http://example.com/fw/app.bin\", , \"apn\""),
+                ex(
+                    &[
+                        Ev::Start {
+                            image: APP,
+                            host: b"http://example.com",
+                            file: b"fw/app.bin",
+                            sec_tag: None,
+                            apn: Some(b"apn"),
+                            session: 1,
+                        },
+                        OK,
+                    ],
+                    app1(None),
+                ),
             ),
         ],
     },
@@ -201,15 +358,15 @@ pub static CASES: &[Case] = &[
                 ex(&rejected(Reject::HttpsNeedsSecTag), IDLE),
             ),
             (
-                Step::Line(b"AT#XFOTA=1,\"HTTPS://fw.example.com:8443/a/b.bin\",42,\"iot.apn\""),
+                Step::Line(b"AT#XFOTA=1,\"HTTPS://fw.example.com:8443/a/b.bin\",+42,\"iot.apn\""),
                 ex(
                     &[
                         Ev::Start {
                             image: APP,
-                            host: "https://fw.example.com:8443",
-                            file: "a/b.bin",
+                            host: b"https://fw.example.com:8443",
+                            file: b"a/b.bin",
                             sec_tag: Some(42),
-                            apn: Some("iot.apn"),
+                            apn: Some(b"iot.apn"),
                             session: 1,
                         },
                         OK,
@@ -217,15 +374,15 @@ pub static CASES: &[Case] = &[
                     app1(None),
                 ),
             ),
-            (Step::Line(b"AT#XFOTA=0"), ex(&[Ev::Cancel, Ev::Reset(APP), U_CANCELLED, OK], IDLE)),
+            (Step::Line(b"AT#XFOTA=0"), ex(&CANCEL_APP, IDLE)),
             (
                 Step::Line(b"AT#XFOTA=2,\"http://h/m.bin\",7"),
                 ex(
                     &[
                         Ev::Start {
                             image: MODEM,
-                            host: "http://h",
-                            file: "m.bin",
+                            host: b"http://h",
+                            file: b"m.bin",
                             sec_tag: None,
                             apn: None,
                             session: 2,
@@ -238,7 +395,7 @@ pub static CASES: &[Case] = &[
         ],
     },
     Case {
-        name: "4+5+7+11: app flow: start, progress on change only, finished, boot REVERT -> 5,0",
+        name: "4+5+7+11: app flow: start, progress on change only, verified, saved, scheduled, boot -> 5,0",
         config: DEFAULT_CONFIG,
         script: OK_SCRIPT,
         steps: &[
@@ -255,21 +412,18 @@ pub static CASES: &[Case] = &[
             (Step::Event(D::Progress(5)), ex(&[], app1(Some(5)))),
             (Step::Event(D::Progress(3)), ex(&[], app1(Some(5)))),
             (Step::Event(D::Progress(100)), ex(&[U_100], app1(Some(100)))),
+            (Step::Event(D::Finished), exs(&APP_DONE, waiting(APP), APP)),
+            (Step::Line(START_APP), ex(&[ERROR], waiting(APP)).with(APP_REC)),
+            (Step::Line(b"AT#XFOTA=0"), ex(&[ERROR], waiting(APP)).with(APP_REC)),
             (
-                Step::Event(D::Finished),
-                exs(&[Ev::Save(Record::waiting(APP)), U_DOWNLOADED], waiting(APP), APP),
-            ),
-            (Step::Line(START_APP), ex(&[ERROR], waiting(APP)).with(Record::waiting(APP))),
-            (Step::Line(b"AT#XFOTA=0"), ex(&[ERROR], waiting(APP)).with(Record::waiting(APP))),
-            (
-                boot(4, None),
-                ex(&[READY, Ev::Confirm, Ev::Save(done(APP, Outcome::Ok)), U_COMPLETE, Ev::Clear], IDLE),
+                boot_new(4),
+                ex(
+                    &[READY, Ev::Confirm, Ev::Save(done(APP, Outcome::Ok)), U_COMPLETE, Ev::Clear],
+                    IDLE,
+                ),
             ),
             (Step::BootAgain, ex(&[], IDLE)),
-            (
-                Step::Line(START_APP),
-                ex(&[EV_START_APP, OK], app1(None)),
-            ),
+            (Step::Line(START_APP), ex(&[EV_START_APP, OK], app1(None))),
         ],
     },
     Case {
@@ -284,15 +438,26 @@ pub static CASES: &[Case] = &[
             ),
             (
                 Step::Event(D::Progress(101)),
-                ex(&[Ev::Log(L::BadProgress(101))], app1(Some(42))),
+                ex(&[log(Log::BadProgress, 101)], app1(Some(42))),
             ),
             (
                 Step::Event(D::Progress(-1)),
-                ex(&[Ev::Log(L::BadProgress(-1))], app1(Some(42))),
+                ex(&[log(Log::BadProgress, -1)], app1(Some(42))),
             ),
             (
                 Step::Event(D::Finished),
-                exs(&[U_100, Ev::Save(Record::waiting(APP)), U_DOWNLOADED], waiting(APP), APP),
+                exs(
+                    &[
+                        U_100,
+                        Ev::HashCheck(IMAGE_HASHED),
+                        Ev::Save(APP_REC),
+                        Ev::Schedule(APP),
+                        Ev::End,
+                        U_DOWNLOADED,
+                    ],
+                    waiting(APP),
+                    APP,
+                ),
             ),
         ],
     },
@@ -311,7 +476,7 @@ pub static CASES: &[Case] = &[
                     IDLE,
                 ),
             ),
-            (Step::Event(D::Progress(10)), ex(&[Ev::Log(L::StaleEvent)], IDLE)),
+            (Step::Event(D::Progress(10)), ex(&[stale(1)], IDLE)),
         ],
     },
     Case {
@@ -341,10 +506,14 @@ pub static CASES: &[Case] = &[
             ),
             (
                 Step::Event(D::Finished),
-                exs(&[U_100, Ev::Save(Record::waiting(MODEM)), U_DOWNLOADED], waiting(MODEM), MODEM),
+                exs(
+                    &[U_100, Ev::Save(MODEM_REC), Ev::Schedule(MODEM), Ev::End, U_DOWNLOADED],
+                    waiting(MODEM),
+                    MODEM,
+                ),
             ),
             (
-                boot(1, Some(0x550_0001)),
+                boot_old(1, Some(MODEM_OK)),
                 ex(&[READY, Ev::Save(done(MODEM, Outcome::Ok)), U_COMPLETE, Ev::Clear], IDLE),
             ),
         ],
@@ -362,23 +531,17 @@ pub static CASES: &[Case] = &[
             (
                 Step::Event(D::Error(5)),
                 ex(
-                    &[Ev::Reset(MODEM), Ev::Out(b"\r\n#XFOTA: 3,1,1\r\n")],
+                    &[Ev::Reset(MODEM), Ev::End, Ev::Out(b"\r\n#XFOTA: 3,1,1\r\n")],
                     IDLE,
                 ),
             ),
             (
                 Step::Line(START_APP),
-                ex(
-                    &[
-                        EV_START_APP_S2,
-                        OK,
-                    ],
-                    dl(APP, Stage::Download, None, 2),
-                ),
+                ex(&[EV_START_APP_S2, OK], dl(APP, Stage::Download, None, 2)),
             ),
             (
                 Step::Event(D::ErasePending),
-                ex(&[Ev::Log(L::StaleEvent)], dl(APP, Stage::Download, None, 2)),
+                ex(&[stale(2)], dl(APP, Stage::Download, None, 2)),
             ),
         ],
     },
@@ -390,7 +553,7 @@ pub static CASES: &[Case] = &[
             STARTED_APP,
             (
                 Step::Event(D::Error(4)),
-                ex(&[Ev::Reset(APP), Ev::Out(b"\r\n#XFOTA: 1,1,3\r\n")], IDLE),
+                ex(&[Ev::Reset(APP), Ev::End, Ev::Out(b"\r\n#XFOTA: 1,1,3\r\n")], IDLE),
             ),
             (
                 Step::Line(START_APP),
@@ -398,7 +561,7 @@ pub static CASES: &[Case] = &[
             ),
             (
                 Step::Event(D::Error(3)),
-                ex(&[Ev::Reset(APP), Ev::Out(b"\r\n#XFOTA: 1,1,2\r\n")], IDLE),
+                ex(&[Ev::Reset(APP), Ev::End, U_REJECTED], IDLE),
             ),
             (
                 Step::Line(START_APP),
@@ -406,24 +569,26 @@ pub static CASES: &[Case] = &[
             ),
             (
                 Step::Event(D::Error(-5)),
-                ex(&[Ev::Reset(APP), Ev::Out(b"\r\n#XFOTA: 1,1,1\r\n")], IDLE),
+                ex(&[Ev::Reset(APP), Ev::End, U_FAILED], IDLE),
             ),
-            (Step::Event(D::Finished), ex(&[Ev::Log(L::StaleEvent)], IDLE)),
+            (Step::Event(D::Finished), ex(&[stale(3)], IDLE)),
         ],
     },
     Case {
-        name: "9: cancel: 1,2,0 before OK; the late CANCELLED event is ignored; idle cancel is ERROR",
+        name: "9: cancel: 1,2,0 before OK; its echo is swallowed once; idle cancel is ERROR",
         config: DEFAULT_CONFIG,
         script: OK_SCRIPT,
         steps: &[
             (Step::Line(b"AT#XFOTA=0"), ex(&[ERROR], IDLE)),
             STARTED_APP,
-            (Step::Event(D::Progress(30)), ex(&[U_0, Ev::Out(b"\r\n#XFOTA: 1,0,30\r\n")], app1(Some(30)))),
             (
-                Step::Line(b"AT#XFOTA=0"),
-                ex(&[Ev::Cancel, Ev::Reset(APP), U_CANCELLED, OK], IDLE),
+                Step::Event(D::Progress(30)),
+                ex(&[U_0, Ev::Out(b"\r\n#XFOTA: 1,0,30\r\n")], app1(Some(30))),
             ),
-            (Step::Event(D::Cancelled), ex(&[Ev::Log(L::StaleEvent)], IDLE)),
+            (Step::Line(b"AT#XFOTA=0"), ex(&CANCEL_APP, IDLE)),
+            (Step::Event(D::Cancelled), ex(&[log(Log::CancelEcho, 1)], IDLE)),
+            // Only the first terminal event is the echo.
+            (Step::Event(D::Cancelled), ex(&[stale(1)], IDLE)),
             (Step::Line(b"AT#XFOTA=0"), ex(&[ERROR], IDLE)),
             (
                 Step::Line(START_APP),
@@ -432,12 +597,47 @@ pub static CASES: &[Case] = &[
             // A stale event of session 1 must not touch session 2.
             (
                 Step::EventFor(1, D::Cancelled),
-                ex(&[Ev::Log(L::StaleEvent)], dl(APP, Stage::Download, None, 2)),
+                ex(&[stale(1)], dl(APP, Stage::Download, None, 2)),
             ),
+            // A cancel the core did not ask for is reported.
             (
                 Step::Event(D::Cancelled),
-                ex(&[Ev::Reset(APP), U_CANCELLED], IDLE),
+                ex(&[Ev::Reset(APP), Ev::End, U_CANCELLED], IDLE),
             ),
+        ],
+    },
+    Case {
+        name: "9: fota_download reports a cancel as ERROR when an error was pending: that echo is swallowed",
+        config: DEFAULT_CONFIG,
+        script: OK_SCRIPT,
+        steps: &[
+            STARTED_APP,
+            (Step::Line(b"AT#XFOTA=0"), ex(&CANCEL_APP, IDLE)),
+            (
+                Step::Line(START_APP),
+                ex(&[EV_START_APP_S2, OK], dl(APP, Stage::Download, None, 2)),
+            ),
+            // The echo of session 1's cancel, late: an ERROR.
+            (
+                Step::EventFor(1, D::Error(2)),
+                ex(&[log(Log::CancelEcho, 1)], dl(APP, Stage::Download, None, 2)),
+            ),
+            // Session 2's own events are never swallowed.
+            (
+                Step::EventFor(2, D::Error(2)),
+                ex(&[Ev::Reset(APP), Ev::End, U_FAILED], IDLE),
+            ),
+        ],
+    },
+    Case {
+        name: "9: a download that finished while its cancel was on the way: the FINISHED echo is swallowed",
+        config: DEFAULT_CONFIG,
+        script: OK_SCRIPT,
+        steps: &[
+            STARTED_APP,
+            (Step::Line(b"AT#XFOTA=0"), ex(&CANCEL_APP, IDLE)),
+            (Step::Event(D::Finished), ex(&[log(Log::CancelEcho, 1)], IDLE)),
+            (boot_old(1, None), ex(&[READY], IDLE)),
         ],
     },
     Case {
@@ -451,8 +651,10 @@ pub static CASES: &[Case] = &[
             STARTED_APP,
             (
                 Step::Line(b"AT#XFOTA=0"),
-                ex(&[Ev::Cancel, Ev::Log(L::CancelFailed(-11)), ERROR], app1(None)),
+                ex(&[Ev::Cancel, log(Log::CancelFailed, -11), ERROR], app1(None)),
             ),
+            // The session goes on; its events are not taken for an echo.
+            (Step::Event(D::Finished), exs(&[U_0, U_100, Ev::HashCheck(IMAGE_HASHED), Ev::Save(APP_REC), Ev::Schedule(APP), Ev::End, U_DOWNLOADED], waiting(APP), APP)),
         ],
     },
     Case {
@@ -462,7 +664,7 @@ pub static CASES: &[Case] = &[
         steps: &[
             STARTED_APP,
             FINISHED_APP,
-            (Step::Line(b"AT#XFOTA=0"), ex(&[ERROR], waiting(APP)).with(Record::waiting(APP))),
+            (Step::Line(b"AT#XFOTA=0"), ex(&[ERROR], waiting(APP)).with(APP_REC)),
         ],
     },
     Case {
@@ -488,10 +690,10 @@ pub static CASES: &[Case] = &[
                     ],
                     waiting(APP),
                 )
-                .with(Record::waiting(APP)),
+                .with(APP_REC),
             ),
             (Step::Line(b"AT#XFOTA=8"), ex(&[Ev::EraseApp, Ev::Clear, OK], IDLE)),
-            (boot(1, None), ex(&[READY], IDLE)),
+            (boot_old(1, None), ex(&[READY], IDLE)),
         ],
     },
     Case {
@@ -504,7 +706,10 @@ pub static CASES: &[Case] = &[
         steps: &[
             STARTED_MODEM,
             FINISHED_MODEM,
-            (Step::Line(b"AT#XFOTA=8"), ex(&[Ev::EraseApp, OK], waiting(MODEM)).with(Record::waiting(MODEM))),
+            (
+                Step::Line(b"AT#XFOTA=8"),
+                ex(&[Ev::EraseApp, OK], waiting(MODEM)).with(MODEM_REC),
+            ),
             (
                 Step::Line(b"AT#XFOTA=9"),
                 ex(
@@ -552,8 +757,8 @@ pub static CASES: &[Case] = &[
                     Ev::ModemErasePoll,
                     Ev::Sleep(1000),
                     Ev::ModemErasePoll,
-                    Ev::Log(L::EraseTimeout),
-                    Ev::Log(L::EraseFailed(-116)),
+                    log(Log::EraseTimeout, 0),
+                    log(Log::EraseFailed, -116),
                     ERROR,
                 ],
                 IDLE,
@@ -571,7 +776,7 @@ pub static CASES: &[Case] = &[
         steps: &[
             (
                 Step::Line(b"AT#XFOTA=8"),
-                ex(&[Ev::EraseApp, Ev::Log(L::EraseFailed(-5)), ERROR], IDLE),
+                ex(&[Ev::EraseApp, log(Log::EraseFailed, -5), ERROR], IDLE),
             ),
             (
                 Step::Line(b"AT#XFOTA=9"),
@@ -580,7 +785,7 @@ pub static CASES: &[Case] = &[
                         Ev::ModemEraseStart,
                         Ev::Sleep(2000),
                         Ev::ModemErasePoll,
-                        Ev::Log(L::EraseFailed(-5)),
+                        log(Log::EraseFailed, -5),
                         ERROR,
                     ],
                     IDLE,
@@ -589,10 +794,38 @@ pub static CASES: &[Case] = &[
         ],
     },
     Case {
-        name: "7: a failed save discards the image: 1,1,1, DFU target reset, nothing persisted",
+        name: "7: a failed save discards the image: 1,1,1, nothing scheduled, nothing persisted",
         config: DEFAULT_CONFIG,
         script: Script {
             save: -28,
+            ..OK_SCRIPT
+        },
+        steps: &[
+            STARTED_MODEM,
+            (
+                Step::Event(D::Finished),
+                ex(
+                    &[
+                        U_0,
+                        U_100,
+                        Ev::Save(MODEM_REC),
+                        log(Log::SaveFailed, -28),
+                        Ev::Reset(MODEM),
+                        Ev::End,
+                        U_FAILED,
+                    ],
+                    IDLE,
+                ),
+            ),
+            // Nothing was scheduled: the modem reports nothing, nobody waits.
+            (boot_old(1, None), ex(&[READY], IDLE)),
+        ],
+    },
+    Case {
+        name: "7: scheduling fails after the save: the record is cleared, the image discarded, 1,1,1",
+        config: DEFAULT_CONFIG,
+        script: Script {
+            schedule: -13,
             ..OK_SCRIPT
         },
         steps: &[
@@ -603,27 +836,176 @@ pub static CASES: &[Case] = &[
                     &[
                         U_0,
                         U_100,
-                        Ev::Save(Record::waiting(APP)),
-                        Ev::Log(L::SaveFailed(-28)),
+                        Ev::HashCheck(IMAGE_HASHED),
+                        Ev::Save(APP_REC),
+                        Ev::Schedule(APP),
+                        log(Log::ScheduleFailed, -13),
+                        Ev::Clear,
                         Ev::Reset(APP),
-                        Ev::Out(b"\r\n#XFOTA: 1,1,1\r\n"),
+                        Ev::End,
+                        U_FAILED,
                     ],
                     IDLE,
                 ),
             ),
-            // The DFU target reset erased the image: MCUboot has nothing to swap.
-            (boot(1, None), ex(&[READY], IDLE)),
         ],
     },
     Case {
-        name: "11: app boot NONE -> 5,3; record cleared after the URC",
+        name: "7 (verify): the image hash does not match its SHA-256 TLV: 1,1,2, no record; a new start works",
+        config: DEFAULT_CONFIG,
+        script: Script {
+            hash: 0,
+            ..OK_SCRIPT
+        },
+        steps: &[
+            STARTED_APP,
+            (
+                Step::Event(D::Finished),
+                ex(
+                    &[
+                        U_0,
+                        U_100,
+                        Ev::HashCheck(IMAGE_HASHED),
+                        log(Log::ImageRejected, image::reason::HASH_MISMATCH),
+                        Ev::Reset(APP),
+                        Ev::End,
+                        U_REJECTED,
+                    ],
+                    IDLE,
+                ),
+            ),
+            (boot_old(1, None), ex(&[READY], IDLE)),
+            (Step::Line(START_APP), ex(&[EV_START_APP, OK], app1(None))),
+        ],
+    },
+    Case {
+        name: "7 (verify): the hash cannot be computed (port error): 1,1,2",
+        config: DEFAULT_CONFIG,
+        script: Script {
+            hash: -12,
+            ..OK_SCRIPT
+        },
+        steps: &[
+            STARTED_APP,
+            (
+                Step::Event(D::Finished),
+                ex(
+                    &[
+                        U_0,
+                        U_100,
+                        Ev::HashCheck(IMAGE_HASHED),
+                        log(Log::ImageRejected, -12),
+                        Ev::Reset(APP),
+                        Ev::End,
+                        U_REJECTED,
+                    ],
+                    IDLE,
+                ),
+            ),
+        ],
+    },
+    structurally_rejected!(
+        "7 (verify): bad header magic -> 1,1,2",
+        &BAD_MAGIC,
+        image::reason::MAGIC
+    ),
+    structurally_rejected!(
+        "7 (verify): a header size below 32 -> 1,1,2",
+        &SMALL_HEADER,
+        image::reason::HEADER
+    ),
+    structurally_rejected!(
+        "7 (verify): the header lies about the image size -> 1,1,2",
+        &SIZE_LIE,
+        image::reason::TLV_INFO
+    ),
+    structurally_rejected!(
+        "7 (verify): bad TLV info magic -> 1,1,2",
+        &BAD_TLV_INFO,
+        image::reason::TLV_INFO
+    ),
+    structurally_rejected!(
+        "7 (verify): no SHA-256 TLV -> 1,1,2",
+        &NO_SHA,
+        image::reason::NO_HASH
+    ),
+    structurally_rejected!(
+        "7 (verify): a truncated image (read past the end) -> 1,1,2",
+        &TRUNCATED,
+        -22
+    ),
+    structurally_rejected!(
+        "7 (verify): an empty slot -> 1,1,2",
+        &[],
+        -22
+    ),
+    Case {
+        name: "11: app boot, the old image runs (NONE) -> 5,3; record cleared after the URC",
         config: DEFAULT_CONFIG,
         script: OK_SCRIPT,
         steps: &[
             STARTED_APP,
             FINISHED_APP,
-            (boot(1, None), ex(&[READY, Ev::Save(done(APP, Outcome::Reverted)), U_REVERTED, Ev::Clear], IDLE)),
-            (boot(1, None), ex(&[READY], IDLE)),
+            (
+                boot_old(1, None),
+                ex(
+                    &[READY, Ev::Save(done(APP, Outcome::Reverted)), U_REVERTED, Ev::Clear],
+                    IDLE,
+                ),
+            ),
+            (boot_old(1, None), ex(&[READY], IDLE)),
+        ],
+    },
+    Case {
+        name: "11 (identity): a cut after the confirm: the verified image runs confirmed (NONE) -> 5,0, no second confirm",
+        config: DEFAULT_CONFIG,
+        script: OK_SCRIPT,
+        steps: &[
+            STARTED_APP,
+            FINISHED_APP,
+            (
+                boot_new(1),
+                ex(&[READY, Ev::Save(done(APP, Outcome::Ok)), U_COMPLETE, Ev::Clear], IDLE),
+            ),
+        ],
+    },
+    Case {
+        name: "11 (identity): another image in test mode (REVERT) is not ours: 5,3, not confirmed",
+        config: DEFAULT_CONFIG,
+        script: OK_SCRIPT,
+        steps: &[
+            STARTED_APP,
+            FINISHED_APP,
+            (
+                boot_old(4, None),
+                ex(
+                    &[READY, Ev::Save(done(APP, Outcome::Reverted)), U_REVERTED, Ev::Clear],
+                    IDLE,
+                ),
+            ),
+        ],
+    },
+    Case {
+        name: "11 (identity): the running image cannot be read: MCUboot's swap type decides",
+        config: DEFAULT_CONFIG,
+        script: OK_SCRIPT,
+        steps: &[
+            STARTED_APP,
+            FINISHED_APP,
+            (
+                boot_with(4, None, Running::Unreadable, 0),
+                ex(
+                    &[
+                        READY,
+                        log(Log::IdentityUnknown, -5),
+                        Ev::Confirm,
+                        Ev::Save(done(APP, Outcome::Ok)),
+                        U_COMPLETE,
+                        Ev::Clear,
+                    ],
+                    IDLE,
+                ),
+            ),
         ],
     },
     Case {
@@ -637,18 +1019,62 @@ pub static CASES: &[Case] = &[
             STARTED_APP,
             FINISHED_APP,
             (
-                boot(5, None),
-                ex(&[READY, Ev::Save(done(APP, Outcome::Error(5))), Ev::Out(b"\r\n#XFOTA: 5,1,5\r\n"), Ev::Clear], IDLE),
+                boot_old(5, None),
+                ex(
+                    &[
+                        READY,
+                        Ev::Save(done(APP, Outcome::Error(5))),
+                        Ev::Out(b"\r\n#XFOTA: 5,1,5\r\n"),
+                        Ev::Clear,
+                    ],
+                    IDLE,
+                ),
             ),
-            (
-                Step::Line(START_APP),
-                ex(&[EV_START_APP, OK], app1(None)),
-            ),
+            (Step::Line(START_APP), ex(&[EV_START_APP, OK], app1(None))),
             FINISHED_APP,
             (
-                boot(4, None),
+                boot_new(4),
                 ex(
-                    &[READY, Ev::Confirm, Ev::Save(done(APP, Outcome::Error(-5))), Ev::Out(b"\r\n#XFOTA: 5,1,-5\r\n"), Ev::Clear],
+                    &[
+                        READY,
+                        Ev::Confirm,
+                        Ev::Save(done(APP, Outcome::Error(-5))),
+                        Ev::Out(b"\r\n#XFOTA: 5,1,-5\r\n"),
+                        Ev::Clear,
+                    ],
+                    IDLE,
+                ),
+            ),
+        ],
+    },
+    Case {
+        name: "11: a record of the previous version (no identity) is decided by the swap type, as then",
+        config: DEFAULT_CONFIG,
+        script: OK_SCRIPT,
+        steps: &[
+            (
+                Step::Boot {
+                    stored: Stored::Bytes(&V1_APP_WAITING),
+                    swap: 4,
+                    modem: None,
+                    running: Running::Old,
+                    modem_init: 0,
+                },
+                ex(
+                    &[READY, Ev::Confirm, Ev::Save(done(APP, Outcome::Ok)), U_COMPLETE, Ev::Clear],
+                    IDLE,
+                ),
+            ),
+            (
+                Step::Boot {
+                    stored: Stored::Bytes(&V1_APP_WAITING),
+                    swap: 1,
+                    modem: None,
+                    running: Running::New,
+                    modem_init: 0,
+                },
+                ex(
+                    &[READY, Ev::Save(done(APP, Outcome::Reverted)), U_REVERTED, Ev::Clear],
                     IDLE,
                 ),
             ),
@@ -662,21 +1088,133 @@ pub static CASES: &[Case] = &[
             STARTED_MODEM,
             FINISHED_MODEM,
             (
-                boot(1, Some(0x440_0005)),
+                boot_old(1, Some(0x440_0005)),
                 exs(
                     &[
                         READY,
-                        Ev::Log(L::ModemVoltageLow),
+                        log(Log::ModemVoltageLow, 0),
                         Ev::Out(b"\r\n#XFOTA: 4,1,71303173\r\n"),
                     ],
                     waiting(MODEM),
                     MODEM,
                 ),
             ),
-            (boot(1, None), exs(&[READY], waiting(MODEM), MODEM)),
             (
-                boot(1, Some(MODEM_UUID_ERROR)),
-                ex(&[READY, Ev::Save(done(MODEM, Outcome::Error(MODEM_UUID_ERROR))), Ev::Out(b"\r\n#XFOTA: 5,1,71303172\r\n"), Ev::Clear], IDLE),
+                boot_old(1, Some(MODEM_UUID_ERROR)),
+                ex(
+                    &[
+                        READY,
+                        Ev::Save(done(MODEM, Outcome::Error(MODEM_UUID_ERROR))),
+                        Ev::Out(b"\r\n#XFOTA: 5,1,71303172\r\n"),
+                        Ev::Clear,
+                    ],
+                    IDLE,
+                ),
+            ),
+        ],
+    },
+    Case {
+        name: "11: a waiting modem image whose boot brings no DFU result: 5,1,-2 and cleared (never a permanent block)",
+        config: DEFAULT_CONFIG,
+        script: OK_SCRIPT,
+        steps: &[
+            STARTED_MODEM,
+            FINISHED_MODEM,
+            // The modem library is down at this boot: nothing can be concluded, keep waiting.
+            (
+                boot_with(1, None, Running::Old, -5),
+                exs(
+                    &[READY, Ev::Out(b"\r\n#XMODEM: INIT,-5\r\n")],
+                    waiting(MODEM),
+                    MODEM,
+                ),
+            ),
+            (
+                boot_old(1, None),
+                ex(
+                    &[
+                        READY,
+                        log(Log::NoModemResult, 0),
+                        Ev::Save(done(MODEM, Outcome::Error(NO_MODEM_RESULT))),
+                        Ev::Out(b"\r\n#XFOTA: 5,1,-2\r\n"),
+                        Ev::Clear,
+                    ],
+                    IDLE,
+                ),
+            ),
+            STARTED_MODEM,
+        ],
+    },
+    Case {
+        name: "3 (modem down): after a failed nrf_modem_lib_init, ops 1, 2 and 9 answer ERROR, op 8 works",
+        config: DEFAULT_CONFIG,
+        script: OK_SCRIPT,
+        steps: &[
+            (
+                boot_with(1, None, Running::Old, -11),
+                ex(&[READY, Ev::Out(b"\r\n#XMODEM: INIT,-11\r\n")], IDLE),
+            ),
+            (Step::Line(START_APP), ex(&[log(Log::ModemDown, 0), ERROR], IDLE)),
+            (Step::Line(START_MODEM), ex(&[log(Log::ModemDown, 0), ERROR], IDLE)),
+            (Step::Line(b"AT#XFOTA=9"), ex(&[log(Log::ModemDown, 0), ERROR], IDLE)),
+            (Step::Line(b"AT#XFOTA=8"), ex(&[Ev::EraseApp, OK], IDLE)),
+            (Step::Line(b"AT#XFOTA=0"), ex(&[ERROR], IDLE)),
+            (
+                Step::ModemReinit(0, 0),
+                ex(
+                    &[
+                        Ev::Out(b"\r\n#XMODEM: SHUTDOWN,0\r\n"),
+                        Ev::Out(b"\r\n#XMODEM: INIT,0\r\n"),
+                    ],
+                    IDLE,
+                ),
+            ),
+            STARTED_APP,
+        ],
+    },
+    Case {
+        name: "3 (modem fault): the fault line, ops that need the modem refused until the re-init succeeds",
+        config: DEFAULT_CONFIG,
+        script: OK_SCRIPT,
+        steps: &[
+            STARTED_APP,
+            (
+                Step::ModemFault(0x2, 0x1a2b3c),
+                ex(&[Ev::Out(b"\r\n#XMODEM: FAULT,0x2,0x1a2b3c\r\n")], app1(None)),
+            ),
+            // The download dies with the modem; the failure is reported as usual.
+            (
+                Step::Event(D::Error(1)),
+                ex(&[Ev::Reset(APP), Ev::End, U_FAILED], IDLE),
+            ),
+            (
+                Step::Line(START_APP),
+                ex(&[log(Log::ModemDown, 0), ERROR], IDLE),
+            ),
+            (
+                Step::ModemReinit(0, -5),
+                ex(
+                    &[
+                        Ev::Out(b"\r\n#XMODEM: SHUTDOWN,0\r\n"),
+                        Ev::Out(b"\r\n#XMODEM: INIT,-5\r\n"),
+                    ],
+                    IDLE,
+                ),
+            ),
+            (Step::Line(START_APP), ex(&[log(Log::ModemDown, 0), ERROR], IDLE)),
+            (
+                Step::ModemReinit(0, 0),
+                ex(
+                    &[
+                        Ev::Out(b"\r\n#XMODEM: SHUTDOWN,0\r\n"),
+                        Ev::Out(b"\r\n#XMODEM: INIT,0\r\n"),
+                    ],
+                    IDLE,
+                ),
+            ),
+            (
+                Step::Line(START_APP),
+                ex(&[EV_START_APP_S2, OK], dl(APP, Stage::Download, None, 2)),
             ),
         ],
     },
@@ -686,24 +1224,20 @@ pub static CASES: &[Case] = &[
         script: OK_SCRIPT,
         steps: &[
             (
-                Step::Boot {
-                    stored: Stored::Bytes(b"XF\x01\x01\x04\x00\x00\x00\x00\x00\x00\x00"),
-                    swap: 1,
-                    modem: None,
-                },
+                boot_bytes(b"XF\x01\x01\x04\x00\x00\x00\x00\x00\x00\x00", 1),
                 ex(
-                    &[READY, Ev::Log(L::CorruptRecord(RecordError::Checksum)), Ev::Clear],
+                    &[
+                        READY,
+                        log(Log::CorruptRecord, RecordError::Checksum as i32),
+                        Ev::Clear,
+                    ],
                     IDLE,
                 ),
             ),
             (
-                Step::Boot {
-                    stored: Stored::Bytes(b"XF\x01"),
-                    swap: 1,
-                    modem: None,
-                },
+                boot_bytes(b"XF\x01", 1),
                 ex(
-                    &[READY, Ev::Log(L::CorruptRecord(RecordError::Length)), Ev::Clear],
+                    &[READY, log(Log::CorruptRecord, RecordError::Length as i32), Ev::Clear],
                     IDLE,
                 ),
             ),
@@ -715,9 +1249,12 @@ pub static CASES: &[Case] = &[
         script: OK_SCRIPT,
         steps: &[
             STARTED_APP,
-            (Step::Event(D::Progress(50)), ex(&[U_0, Ev::Out(b"\r\n#XFOTA: 1,0,50\r\n")], app1(Some(50)))),
-            (boot(1, None), ex(&[READY], IDLE)),
-            (Step::Event(D::Progress(60)), ex(&[Ev::Log(L::StaleEvent)], IDLE)),
+            (
+                Step::Event(D::Progress(50)),
+                ex(&[U_0, Ev::Out(b"\r\n#XFOTA: 1,0,50\r\n")], app1(Some(50))),
+            ),
+            (boot_old(1, None), ex(&[READY], IDLE)),
+            (Step::Event(D::Progress(60)), ex(&[stale(1)], IDLE)),
             STARTED_APP,
         ],
     },
@@ -732,7 +1269,7 @@ pub static CASES: &[Case] = &[
             STARTED_APP,
             FINISHED_APP,
             (
-                boot(4, None),
+                boot_new(4),
                 ex(
                     &[
                         READY,
@@ -740,7 +1277,7 @@ pub static CASES: &[Case] = &[
                         Ev::Save(done(APP, Outcome::Ok)),
                         U_COMPLETE,
                         Ev::Clear,
-                        Ev::Log(L::ClearFailed(-5)),
+                        log(Log::ClearFailed, -5),
                     ],
                     IDLE,
                 )
@@ -748,33 +1285,9 @@ pub static CASES: &[Case] = &[
             ),
             // The next boot says it again (the cut between notification and clear).
             (
-                boot(1, None),
-                ex(&[READY, U_COMPLETE, Ev::Clear, Ev::Log(L::ClearFailed(-5))], IDLE)
+                boot_new(1),
+                ex(&[READY, U_COMPLETE, Ev::Clear, log(Log::ClearFailed, -5)], IDLE)
                     .with(done(APP, Outcome::Ok)),
-            ),
-        ],
-    },
-    Case {
-        name: "9: the cancel echo arriving after a new start (tagged with its id) is swallowed",
-        config: DEFAULT_CONFIG,
-        script: OK_SCRIPT,
-        steps: &[
-            STARTED_APP,
-            (
-                Step::Line(b"AT#XFOTA=0"),
-                ex(&[Ev::Cancel, Ev::Reset(APP), U_CANCELLED, OK], IDLE),
-            ),
-            (
-                Step::Line(START_APP),
-                ex(&[EV_START_APP_S2, OK], dl(APP, Stage::Download, None, 2)),
-            ),
-            (
-                Step::EventFor(2, D::Cancelled),
-                ex(&[Ev::Log(L::StaleEvent)], dl(APP, Stage::Download, None, 2)),
-            ),
-            (
-                Step::EventFor(2, D::Progress(0)),
-                ex(&[U_0], dl(APP, Stage::Download, Some(0), 2)),
             ),
         ],
     },
@@ -802,14 +1315,30 @@ pub static CASES: &[Case] = &[
             STARTED_APP,
             FINISHED_APP,
             (
-                boot(2, None),
-                ex(&[READY, Ev::Save(done(APP, Outcome::Error(2))), Ev::Out(b"\r\n#XFOTA: 5,1,2\r\n"), Ev::Clear], IDLE),
+                boot_old(2, None),
+                ex(
+                    &[
+                        READY,
+                        Ev::Save(done(APP, Outcome::Error(2))),
+                        Ev::Out(b"\r\n#XFOTA: 5,1,2\r\n"),
+                        Ev::Clear,
+                    ],
+                    IDLE,
+                ),
             ),
             STARTED_APP,
             FINISHED_APP,
             (
-                boot(-5, None),
-                ex(&[READY, Ev::Save(done(APP, Outcome::Error(-5))), Ev::Out(b"\r\n#XFOTA: 5,1,-5\r\n"), Ev::Clear], IDLE),
+                boot_old(-5, None),
+                ex(
+                    &[
+                        READY,
+                        Ev::Save(done(APP, Outcome::Error(-5))),
+                        Ev::Out(b"\r\n#XFOTA: 5,1,-5\r\n"),
+                        Ev::Clear,
+                    ],
+                    IDLE,
+                ),
             ),
         ],
     },
@@ -821,12 +1350,9 @@ pub static CASES: &[Case] = &[
             STARTED_MODEM,
             (
                 Step::BootAgain,
-                ex(
-                    &[READY, Ev::Log(L::LateBoot)],
-                    modem1(Stage::Download, None),
-                ),
+                ex(&[READY, log(Log::LateBoot, 0)], modem1(Stage::Download, None)),
             ),
-            MODEM_LATE_FINISHED,
+            FINISHED_MODEM,
         ],
     },
     Case {
@@ -842,10 +1368,10 @@ pub static CASES: &[Case] = &[
             (
                 Step::Line(b"AT#XFOTA=8"),
                 ex(
-                    &[Ev::EraseApp, Ev::Clear, Ev::Log(L::ClearFailed(-5)), ERROR],
+                    &[Ev::EraseApp, Ev::Clear, log(Log::ClearFailed, -5), ERROR],
                     waiting(APP),
                 )
-                .with(Record::waiting(APP)),
+                .with(APP_REC),
             ),
         ],
     },
@@ -855,17 +1381,13 @@ pub static CASES: &[Case] = &[
         script: OK_SCRIPT,
         steps: &[
             (
-                Step::Boot {
-                    stored: Stored::Bytes(b"XF\x01"),
-                    swap: 4,
-                    modem: None,
-                },
+                boot_bytes(b"XF\x01", 4),
                 ex(
                     &[
                         READY,
-                        Ev::Log(L::CorruptRecord(RecordError::Length)),
+                        log(Log::CorruptRecord, RecordError::Length as i32),
                         Ev::Clear,
-                        Ev::Log(L::RevertWithoutRecord),
+                        log(Log::RevertWithoutRecord, 0),
                         Ev::Confirm,
                         Ev::Save(done(APP, Outcome::Ok)),
                         U_COMPLETE,
@@ -875,11 +1397,11 @@ pub static CASES: &[Case] = &[
                 ),
             ),
             (
-                boot(4, None),
+                boot_new(4),
                 ex(
                     &[
                         READY,
-                        Ev::Log(L::RevertWithoutRecord),
+                        log(Log::RevertWithoutRecord, 0),
                         Ev::Confirm,
                         Ev::Save(done(APP, Outcome::Ok)),
                         U_COMPLETE,
@@ -892,21 +1414,13 @@ pub static CASES: &[Case] = &[
     },
 ];
 
-const EV_START_APP_S2: Ev<'static> = Ev::Start {
-    image: APP,
-    host: "http://example.com",
-    file: "fw/app.bin",
-    sec_tag: None,
-    apn: None,
-    session: 2,
-};
-const EV_START_APP_S3: Ev<'static> = Ev::Start {
-    image: APP,
-    host: "http://example.com",
-    file: "fw/app.bin",
-    sec_tag: None,
-    apn: None,
-    session: 3,
+/// A stage-4 application record as the previous build (record version 1) wrote it.
+static V1_APP_WAITING: [u8; 12] = {
+    let mut b = *b"XF\x01\x01\x04\x00\x00\x00\x00\x00\x00\x00";
+    let crc = xfota_core::record::crc16(&[b'X', b'F', 1, 1, 4, 0, 0, 0, 0, 0]);
+    b[10] = crc as u8;
+    b[11] = (crc >> 8) as u8;
+    b
 };
 
 impl Expect {

@@ -13,11 +13,59 @@ mod cases;
 use core::cell::RefCell;
 use xfota_core::record::{Record, RECORD_LEN};
 use xfota_core::{
-    BootReport, Config, DownloadEvent, DownloadRequest, ErasePoll, Fota, ImageType, LogEvent, Out,
-    Port, StateView, SwapType,
+    BootReport, Config, DownloadEvent, DownloadRequest, ErasePoll, Fota, ImageType, Log, Out, Port,
+    Slot, StateView, SwapType,
 };
 
 pub use cases::CASES;
+
+/// Length of the test images built by [`mcuboot_image`].
+pub const IMAGE_LEN: usize = 88;
+/// Bytes of a test image covered by its hash (header and body).
+pub const IMAGE_HASHED: u32 = 48;
+
+/// A minimal MCUboot image: a 32-byte header (`ih_img_size` 16, no protected TLVs), 16 body
+/// bytes, a TLV area with one SHA-256 TLV holding `hash`. The fake port's hash check is
+/// scripted, so `hash` is any 32 bytes (it is the image's identity).
+pub const fn mcuboot_image(hash: [u8; 32]) -> [u8; IMAGE_LEN] {
+    let mut b = [0u8; IMAGE_LEN];
+    let head: [u8; 16] = [
+        0x3d, 0xb8, 0xf3, 0x96, // ih_magic
+        0, 0, 0, 0, // ih_load_addr
+        32, 0, // ih_hdr_size
+        0, 0, // ih_protect_tlv_size
+        16, 0, 0, 0, // ih_img_size
+    ];
+    let mut i = 0;
+    while i < 16 {
+        b[i] = head[i];
+        b[32 + i] = 0xb0 + i as u8; // body
+        i += 1;
+    }
+    let tlv: [u8; 8] = [0x07, 0x69, 40, 0, 0x10, 0, 32, 0];
+    i = 0;
+    while i < 8 {
+        b[48 + i] = tlv[i];
+        i += 1;
+    }
+    i = 0;
+    while i < 32 {
+        b[56 + i] = hash[i];
+        i += 1;
+    }
+    b
+}
+
+/// Identity (SHA-256 TLV) of the image every case downloads.
+pub const NEW_HASH: [u8; 32] = [0xa5; 32];
+/// Identity of the image that ran before.
+pub const OLD_HASH: [u8; 32] = [0x5a; 32];
+/// The downloaded image.
+pub static NEW_IMAGE: [u8; IMAGE_LEN] = mcuboot_image(NEW_HASH);
+/// The image that ran before.
+pub static OLD_IMAGE: [u8; IMAGE_LEN] = mcuboot_image(OLD_HASH);
+/// The record identity of [`NEW_IMAGE`].
+pub const NEW_ID: [u8; 16] = [0xa5; 16];
 
 /// One entry of a trace: a write to the UART, or an effect asked of the port.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,13 +77,13 @@ pub enum Ev<'a> {
         /// Image type.
         image: ImageType,
         /// Host as the downloader gets it.
-        host: &'a str,
+        host: &'a [u8],
         /// File as the downloader gets it.
-        file: &'a str,
+        file: &'a [u8],
         /// Security tag.
         sec_tag: Option<u32>,
         /// APN.
-        apn: Option<&'a str>,
+        apn: Option<&'a [u8]>,
         /// Session number.
         session: u16,
     },
@@ -43,6 +91,12 @@ pub enum Ev<'a> {
     Cancel,
     /// `reset_dfu_target`.
     Reset(ImageType),
+    /// `schedule_update`.
+    Schedule(ImageType),
+    /// `end_download`.
+    End,
+    /// `image_hash_matches` over the first `len` bytes of the secondary slot.
+    HashCheck(u32),
     /// `erase_app_slot`.
     EraseApp,
     /// `modem_erase_start`.
@@ -60,7 +114,7 @@ pub enum Ev<'a> {
     /// `confirm_image`.
     Confirm,
     /// `log`.
-    Log(LogEvent),
+    Log(Log, i32),
 }
 
 /// How the fake port answers. 0 means success, a negative value is the errno returned.
@@ -86,6 +140,12 @@ pub struct Script {
     pub confirm: i32,
     /// `reset_dfu_target`.
     pub reset: i32,
+    /// `schedule_update`.
+    pub schedule: i32,
+    /// `image_hash_matches`: 1 match, 0 mismatch, negative errno.
+    pub hash: i32,
+    /// The secondary slot's content (reads past its end fail with -EINVAL).
+    pub secondary: &'static [u8],
 }
 
 /// Every call succeeds; a modem erase takes two polls.
@@ -100,7 +160,21 @@ pub const OK_SCRIPT: Script = Script {
     clear: 0,
     confirm: 0,
     reset: 0,
+    schedule: 0,
+    hash: 1,
+    secondary: &NEW_IMAGE,
 };
+
+/// What MCUboot's primary slot holds at a boot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Running {
+    /// The image the case downloaded ([`NEW_IMAGE`]).
+    New,
+    /// The image that ran before ([`OLD_IMAGE`]).
+    Old,
+    /// Unreadable (reads fail with -EIO).
+    Unreadable,
+}
 
 /// What is in storage when a [`Step::Boot`] happens.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -128,9 +202,17 @@ pub enum Step {
         swap: i32,
         /// The modem DFU result, if one was delivered.
         modem: Option<i32>,
+        /// The primary slot.
+        running: Running,
+        /// `nrf_modem_lib_init()`'s result.
+        modem_init: i32,
     },
     /// The boot report delivered a second time without a power cycle (must do nothing).
     BootAgain,
+    /// A modem fault (reason, program counter).
+    ModemFault(u32, u32),
+    /// The modem library was shut down and initialised again (the two results).
+    ModemReinit(i32, i32),
 }
 
 /// What must happen for one step.
@@ -214,6 +296,7 @@ struct FakePort<'c, 'o> {
     stored: Option<[u8; RECORD_LEN]>,
     polls: u32,
     last_session: u16,
+    primary: Running,
 }
 
 fn result(code: i32) -> Result<(), i32> {
@@ -240,7 +323,7 @@ impl Port for FakePort<'_, '_> {
             host: if nul_ok {
                 req.target.host()
             } else {
-                "<no NUL>"
+                b"<no NUL>"
             },
             file: req.target.file(),
             sec_tag: req.sec_tag,
@@ -257,6 +340,33 @@ impl Port for FakePort<'_, '_> {
     fn reset_dfu_target(&mut self, image: ImageType) -> Result<(), i32> {
         self.ev(Ev::Reset(image));
         result(self.script.reset)
+    }
+    fn schedule_update(&mut self, image: ImageType) -> Result<(), i32> {
+        self.ev(Ev::Schedule(image));
+        result(self.script.schedule)
+    }
+    fn end_download(&mut self) {
+        self.ev(Ev::End);
+    }
+    fn read_image(&mut self, slot: Slot, offset: u32, buf: &mut [u8]) -> Result<(), i32> {
+        let img: &[u8] = match (slot, self.primary) {
+            (Slot::Secondary, _) => self.script.secondary,
+            (Slot::Primary, Running::New) => &NEW_IMAGE,
+            (Slot::Primary, Running::Old) => &OLD_IMAGE,
+            (Slot::Primary, Running::Unreadable) => return Err(-5),
+        };
+        let start = offset as usize;
+        let src = img.get(start..start + buf.len()).ok_or(-22)?;
+        buf.copy_from_slice(src);
+        Ok(())
+    }
+    fn image_hash_matches(&mut self, len: u32, _sha256: &[u8; 32]) -> Result<bool, i32> {
+        self.ev(Ev::HashCheck(len));
+        match self.script.hash {
+            1 => Ok(true),
+            0 => Ok(false),
+            e => Err(e),
+        }
     }
     fn erase_app_slot(&mut self) -> Result<(), i32> {
         self.ev(Ev::EraseApp);
@@ -305,8 +415,8 @@ impl Port for FakePort<'_, '_> {
         self.ev(Ev::Confirm);
         result(self.script.confirm)
     }
-    fn log(&mut self, event: LogEvent) {
-        self.ev(Ev::Log(event));
+    fn log(&mut self, event: Log, value: i32) {
+        self.ev(Ev::Log(event, value));
     }
 }
 
@@ -330,6 +440,7 @@ pub fn run_case(case: &Case, observer: &mut dyn FnMut(usize, &Ev<'_>)) -> Result
     let mut fota = Fota::new(case.config).ok_or(fail(0, MismatchKind::Config))?;
     let mut stored: Option<[u8; RECORD_LEN]> = None;
     let mut last_session: u16 = 0;
+    let mut primary = Running::Old;
     for (step_no, (step, expect)) in case.steps.iter().enumerate() {
         let mut obs = |ev: &Ev<'_>| observer(step_no, ev);
         let checker = RefCell::new(Checker {
@@ -344,6 +455,7 @@ pub fn run_case(case: &Case, observer: &mut dyn FnMut(usize, &Ev<'_>)) -> Result
             stored,
             polls: 0,
             last_session,
+            primary,
         };
         let mut out = FakeOut { checker: &checker };
         match *step {
@@ -356,8 +468,11 @@ pub fn run_case(case: &Case, observer: &mut dyn FnMut(usize, &Ev<'_>)) -> Result
                 stored: what,
                 swap,
                 modem,
+                running,
+                modem_init,
             } => {
                 fota = Fota::new(case.config).ok_or(fail(step_no, MismatchKind::Config))?;
+                port.primary = running;
                 let bytes: Option<&[u8]> = match what {
                     Stored::Keep => stored.as_ref().map(|b| &b[..]),
                     Stored::Bytes(b) => Some(b),
@@ -365,13 +480,17 @@ pub fn run_case(case: &Case, observer: &mut dyn FnMut(usize, &Ev<'_>)) -> Result
                 let report = BootReport {
                     app_swap: SwapType::from_raw(swap),
                     modem_result: modem,
+                    modem_init,
                 };
                 fota.on_boot(bytes, &report, &mut port, &mut out);
             }
+            Step::ModemFault(reason, pc) => fota.on_modem_fault(reason, pc, &mut out),
+            Step::ModemReinit(shutdown, init) => fota.on_modem_reinit(shutdown, init, &mut out),
             Step::BootAgain => {
                 let report = BootReport {
                     app_swap: SwapType::from_raw(4),
                     modem_result: None,
+                    modem_init: 0,
                 };
                 let bytes = stored.as_ref().map(|b| &b[..]);
                 fota.on_boot(bytes, &report, &mut port, &mut out);
@@ -379,6 +498,7 @@ pub fn run_case(case: &Case, observer: &mut dyn FnMut(usize, &Ev<'_>)) -> Result
         }
         stored = port.stored;
         last_session = port.last_session;
+        primary = port.primary;
         let c = checker.into_inner();
         if let Some(index) = c.bad {
             return Err(fail(step_no, MismatchKind::Trace { index }));
