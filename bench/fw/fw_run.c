@@ -103,12 +103,62 @@ static int32_t p_save(void *ctx, const uint8_t *data, size_t len)
 	return 0;
 }
 
+static void p_end(void *ctx)
+{
+	(void)ctx;
+}
+
+/* Both slots hold the same minimal MCUboot image (as xfota-vectors' test image): a 32-byte
+ * header (img_size 16), 16 body bytes, a TLV area with one SHA-256 TLV of 0xa5 bytes. The hash
+ * check is answered "match" (hashing is the port's business, not the Rust part's).
+ */
+static uint8_t image[88];
+
+static void build_image(void)
+{
+	static const uint8_t head[16] = {0x3d, 0xb8, 0xf3, 0x96, 0, 0, 0, 0, 32, 0, 0, 0, 16, 0, 0, 0};
+	static const uint8_t tlv[8] = {0x07, 0x69, 40, 0, 0x10, 0, 32, 0};
+
+	for (int i = 0; i < 16; i++) {
+		image[i] = head[i];
+		image[32 + i] = (uint8_t)(0xb0 + i);
+	}
+	for (int i = 0; i < 8; i++) {
+		image[48 + i] = tlv[i];
+	}
+	for (int i = 0; i < 32; i++) {
+		image[56 + i] = 0xa5;
+	}
+}
+
+static int32_t p_read(void *ctx, uint8_t slot, uint32_t offset, uint8_t *buf, size_t len)
+{
+	(void)ctx;
+	(void)slot;
+	if (offset > sizeof(image) || len > sizeof(image) - offset) {
+		return -22;
+	}
+	for (size_t i = 0; i < len; i++) {
+		buf[i] = image[offset + i];
+	}
+	return 0;
+}
+static int32_t p_hash(void *ctx, uint32_t len, const uint8_t *sha256)
+{
+	(void)ctx;
+	(void)len;
+	(void)sha256;
+	return 1;
+}
+
 static const struct xfota_port port = {
 	.ctx = NULL,
 	.write = p_write,
 	.start_download = p_start,
 	.cancel_download = p_ok,
+	.end_download = p_end,
 	.reset_dfu_target = p_reset,
+	.schedule_update = p_reset,
 	.erase_app_slot = p_ok,
 	.modem_erase_start = p_erase,
 	.modem_erase_poll = p_erase,
@@ -116,6 +166,8 @@ static const struct xfota_port port = {
 	.save_record = p_save,
 	.clear_record = p_ok,
 	.confirm_image = p_ok,
+	.read_image = p_read,
+	.image_hash_matches = p_hash,
 };
 
 /* ---- inputs -------------------------------------------------------------------------- */
@@ -158,7 +210,8 @@ static size_t build_line(uint8_t *buf, bool bad)
 }
 
 static const uint8_t test_line[] = "AT#XFOTA=?";
-/* Record {app, stage 4} as xfota-core's record codec writes it (CRC-16/CCITT-FALSE). */
+/* Record {app, stage 4, identity 16 x 0xa5} as xfota-core's record codec writes it (version 2,
+ * CRC-16/CCITT-FALSE over the first 26 bytes). */
 static uint8_t record[XFOTA_RECORD_LEN];
 
 static uint16_t crc16(const uint8_t *d, size_t n)
@@ -180,36 +233,35 @@ static volatile int32_t rc;
 
 static void init_idle(struct xfota_state *s)
 {
-	rc = xfota_init(s, sizeof(*s), 30000, 1000);
+	rc = xfota_init(s, sizeof(*s), 30000, 1000, &port);
 }
 static void do_start(void)
 {
-	rc = xfota_handle_line(&st, start_line, start_len, &port);
+	rc = xfota_handle_line(&st, start_line, start_len);
 }
 static void do_test(void)
 {
-	rc = xfota_handle_line(&st, test_line, sizeof(test_line) - 1, &port);
+	rc = xfota_handle_line(&st, test_line, sizeof(test_line) - 1);
 }
 static void do_bad(void)
 {
-	rc = xfota_handle_line(&st, bad_line, bad_len, &port);
+	rc = xfota_handle_line(&st, bad_line, bad_len);
 }
 static void do_progress(void)
 {
-	rc = xfota_download_event(&st, session, XFOTA_EVT_PROGRESS, 50, &port);
+	rc = xfota_download_event(&st, session, XFOTA_EVT_PROGRESS, 50);
 }
 static void do_progress1(void)
 {
-	rc = xfota_download_event(&st, session, XFOTA_EVT_PROGRESS, 1, &port);
+	rc = xfota_download_event(&st, session, XFOTA_EVT_PROGRESS, 1);
 }
 static void do_finished(void)
 {
-	rc = xfota_download_event(&st, session, XFOTA_EVT_FINISHED, 0, &port);
+	rc = xfota_download_event(&st, session, XFOTA_EVT_FINISHED, 0);
 }
 static void do_boot(void)
 {
-	rc = xfota_boot(&st, record, sizeof(record), 4 /* BOOT_SWAP_TYPE_REVERT */, false, 0,
-			&port);
+	rc = xfota_boot(&st, record, sizeof(record), 4 /* BOOT_SWAP_TYPE_REVERT */, false, 0, 0);
 }
 
 #define PAINT_BYTES 16384u
@@ -312,20 +364,24 @@ int main(void)
 
 	start_len = build_line(start_line, false);
 	bad_len = build_line(bad_line, true);
-	/* 'X' 'F' version image stage status info(4, LE) crc(2, LE) */
-	const uint8_t head[10] = {'X', 'F', 1, XFOTA_IMAGE_APP, 4, 0, 0, 0, 0, 0};
+	build_image();
+	/* 'X' 'F' version image stage status info(4, LE) id(16) crc(2, LE) */
+	const uint8_t head[10] = {'X', 'F', 2, XFOTA_IMAGE_APP, 4, 0, 0, 0, 0, 0};
 	for (int i = 0; i < 10; i++) {
 		record[i] = head[i];
 	}
-	uint16_t crc = crc16(head, 10);
-	record[10] = (uint8_t)crc;
-	record[11] = (uint8_t)(crc >> 8);
+	for (int i = 10; i < 26; i++) {
+		record[i] = 0xa5;
+	}
+	uint16_t crc = crc16(record, 26);
+	record[26] = (uint8_t)crc;
+	record[27] = (uint8_t)(crc >> 8);
 
 	/* A running session at 0 %, to deliver events to. */
 	init_idle(&started);
-	rc = xfota_handle_line(&started, start_line, start_len, &port);
+	rc = xfota_handle_line(&started, start_line, start_len);
 	fails += rc != XFOTA_LINE_OK;
-	rc = xfota_download_event(&started, session, XFOTA_EVT_PROGRESS, 0, &port);
+	rc = xfota_download_event(&started, session, XFOTA_EVT_PROGRESS, 0);
 
 	static const struct {
 		const char *label;
@@ -339,7 +395,7 @@ int main(void)
 		{"stack xfota_handle_line(bad line): ", do_bad, false, XFOTA_LINE_ERROR},
 		{"stack xfota_download_event(progress): ", do_progress, true, 0},
 		{"stack xfota_download_event(finished): ", do_finished, true, 0},
-		{"stack xfota_boot(record, REVERT): ", do_boot, false, 0},
+		{"stack xfota_boot(record, REVERT, identity walk): ", do_boot, false, 0},
 	};
 	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		if (cases[i].from_started) {
@@ -361,9 +417,9 @@ int main(void)
 	uint32_t p0 = progress_urcs;
 	for (uint32_t off = 2048; off <= (1u << 20); off += 2048) {
 		xfota_download_event(&st, session, XFOTA_EVT_PROGRESS,
-				     (int32_t)((uint64_t)off * 100 / (1u << 20)), &port);
+				     (int32_t)((uint64_t)off * 100 / (1u << 20)));
 	}
-	xfota_download_event(&st, session, XFOTA_EVT_FINISHED, 0, &port);
+	xfota_download_event(&st, session, XFOTA_EVT_FINISHED, 0);
 	report("progress urcs xfota (1 MiB in 2 KiB fragments): ", (long)(progress_urcs - p0));
 	fails += progress_urcs - p0 != 101;
 
@@ -383,7 +439,7 @@ int main(void)
 		static const char *const labels[] = {
 			"insns xfota_handle_line(start, longest URL and APN): ",
 			"insns xfota_download_event(progress, one URC): ",
-			"insns xfota_boot(record, REVERT): ",
+			"insns xfota_boot(record, REVERT, identity walk): ",
 		};
 		for (int op = OP_START; op <= OP_BOOT; op++) {
 			long d = (long)ticks((enum op)op, true) - (long)ticks((enum op)op, false);

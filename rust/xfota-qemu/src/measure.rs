@@ -12,11 +12,13 @@ use core::hint::black_box;
 use core::mem::size_of;
 use xfota_core::record::{Record, RECORD_LEN};
 use xfota_core::{
-    BootReport, DownloadEvent, DownloadRequest, ErasePoll, Fota, ImageType, LineResult, LogEvent,
-    Out, Port, StateView, SwapType, DEFAULT_CONFIG,
+    BootReport, DownloadEvent, DownloadRequest, ErasePoll, Fota, ImageType, LineResult, Log, Out,
+    Port, Slot, StateView, SwapType, DEFAULT_CONFIG,
 };
+use xfota_vectors::{NEW_ID, NEW_IMAGE};
 
-/// Every effect succeeds at once.
+/// Every effect succeeds at once; both slots hold the conformance table's test image, so a
+/// finished download verifies and a boot finds the same identity.
 struct NullPort;
 
 impl Port for NullPort {
@@ -50,8 +52,22 @@ impl Port for NullPort {
     fn confirm_image(&mut self) -> Result<(), i32> {
         Ok(())
     }
-    fn log(&mut self, event: LogEvent) {
-        black_box(event);
+    fn end_download(&mut self) {}
+    fn schedule_update(&mut self, _: ImageType) -> Result<(), i32> {
+        Ok(())
+    }
+    fn read_image(&mut self, _: Slot, offset: u32, buf: &mut [u8]) -> Result<(), i32> {
+        let start = offset as usize;
+        let src = NEW_IMAGE.get(start..start + buf.len()).ok_or(-22)?;
+        buf.copy_from_slice(src);
+        Ok(())
+    }
+    fn image_hash_matches(&mut self, len: u32, sha256: &[u8; 32]) -> Result<bool, i32> {
+        black_box((len, sha256));
+        Ok(true)
+    }
+    fn log(&mut self, event: Log, value: i32) {
+        black_box((event, value));
     }
 }
 
@@ -72,7 +88,7 @@ impl Out for CountOut {
     }
 }
 
-const URL_LEN: usize = xfota_core::url::URL_MAX_LEN;
+const URL_LEN: usize = xfota_core::at::URL_MAX_LEN;
 const APN_LEN: usize = xfota_core::at::APN_MAX_LEN;
 
 /// `AT#XFOTA=1,"https://<63 x h>:65535/fw/<p...>",2147483647,"<a...>"`: a URL of the longest
@@ -174,6 +190,7 @@ fn boot_report() -> BootReport {
     BootReport {
         app_swap: SwapType::Revert,
         modem_result: None,
+        modem_init: 0,
     }
 }
 
@@ -206,7 +223,7 @@ pub fn report(bench: bool) -> i64 {
     let line = start_line(&mut buf, false);
     let mut bad_buf = [0u8; 512];
     let bad = start_line(&mut bad_buf, true);
-    let record = Record::waiting(ImageType::App).encode();
+    let record = Record::waiting(ImageType::App, Some(NEW_ID)).encode();
 
     println(&[
         Piece::S(b"state size_of::<Fota>(): "),
@@ -288,7 +305,7 @@ pub fn report(bench: bool) -> i64 {
         )
     });
     problems += check(out.writes == w0 + 2, b"boot report (Ready + 5,0)");
-    stack_line(b"on_boot(record, REVERT)", used);
+    stack_line(b"on_boot(record, REVERT, identity walk)", used);
 
     // --- progress notifications of a 1 MiB download in 2 KiB fragments ------------------
     // fota_download reports percent = offset * 100 / size after every fragment.
@@ -391,7 +408,7 @@ fn instructions(idle: &Fota, started: &Fota, session: u16, line: &[u8], record: 
         }
     });
     println(&[
-        Piece::S(b"insns on_boot(record, REVERT): "),
+        Piece::S(b"insns on_boot(record, REVERT, identity walk): "),
         Piece::N(per_op(op, base)),
     ]);
     check(calib > empty, b"SysTick did not advance")

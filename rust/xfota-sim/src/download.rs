@@ -389,26 +389,15 @@ impl Job {
         }
     }
 
-    /// `dfu_target_done(true)`: flush, then schedule the update (app: boot_request_upgrade in
-    /// test mode; modem: nrf_modem_delta_dfu_update). Happens before FINISHED, as in NCS.
+    /// `dfu_target_done(true)`: flush. Scheduling the update is a separate step
+    /// (`CONFIG_FOTA_CLIENT_AUTOSCHEDULE_UPDATE=n`): the core asks for it once the record is
+    /// saved.
     fn finish(&self, file: &std::fs::File) -> Result<(), Fail> {
-        let f = lock(&self.flash);
+        let _f = lock(&self.flash);
         if self.cancelled() {
             return Err(Fail::Cancelled);
         }
         file.sync_all()?;
-        match self.image {
-            ImageType::App => {
-                let mut m = f.mcuboot()?;
-                m.pending = true;
-                f.dir.save_mcuboot(&m)?;
-            }
-            ImageType::Modem => {
-                let mut m = f.modem()?;
-                m.pending = true;
-                f.dir.save_modem(&m)?;
-            }
-        }
         Ok(())
     }
 }

@@ -69,7 +69,8 @@ fn make_image(kind: &str, args: &[String]) -> Result<(), String> {
         "app" => {
             let mut b = AppImage::new(size, seed).build();
             if corrupt {
-                // Flip a body byte after hashing: MCUboot refuses it at boot (#XFOTA: 5,3).
+                // Flip a body byte after hashing: the device rejects it when the download ends
+                // (#XFOTA: 1,1,2), as MCUboot would at boot.
                 if let Some(x) = b.get_mut(0x200) {
                     *x ^= 0xff;
                 }

@@ -8,10 +8,12 @@
 //! - `XFOTA_SIM_POWER_CUT=<name>:<n>`: at the n-th passage of the point called `<name>`.
 //!
 //! With `XFOTA_SIM_POWER_CUT=count` nothing is cut and the number of points passed is logged
-//! on stderr at exit (`xfota-sim: passed <n> power-cut points`), to calibrate a random choice.
+//! on stderr at exit (`xfota-sim: passed <n> power-cut points`), followed by one line per point
+//! name (`xfota-sim: point <name> <n>`), to calibrate a random choice over every stage.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 enum Plan {
     None,
@@ -23,6 +25,7 @@ enum Plan {
 static PLAN: OnceLock<Plan> = OnceLock::new();
 static PASSED: AtomicU64 = AtomicU64::new(0);
 static NAMED: AtomicU64 = AtomicU64::new(0);
+static BY_NAME: Mutex<BTreeMap<String, u64>> = Mutex::new(BTreeMap::new());
 
 fn plan() -> &'static Plan {
     PLAN.get_or_init(|| {
@@ -49,7 +52,12 @@ fn plan() -> &'static Plan {
 pub fn point(name: &str) {
     let total = PASSED.fetch_add(1, Ordering::SeqCst) + 1;
     let cut = match plan() {
-        Plan::None | Plan::Count => false,
+        Plan::None => false,
+        Plan::Count => {
+            let mut m = BY_NAME.lock().unwrap_or_else(|e| e.into_inner());
+            *m.entry(name.to_owned()).or_default() += 1;
+            false
+        }
         Plan::Nth(n) => total == *n,
         Plan::Named(want, n) => want == name && NAMED.fetch_add(1, Ordering::SeqCst) + 1 == *n,
     };
@@ -69,5 +77,8 @@ pub fn report() {
             "xfota-sim: passed {} power-cut points",
             PASSED.load(Ordering::SeqCst)
         );
+        for (name, n) in BY_NAME.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+            eprintln!("xfota-sim: point {name} {n}");
+        }
     }
 }

@@ -4,6 +4,7 @@
 use crate::download::{self, lock, Flash, Job, Msg};
 use crate::power;
 use crate::state::{self, StateDir};
+use sha2::{Digest, Sha256};
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,8 +13,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use xfota_core::record::RECORD_LEN;
 use xfota_core::{
-    Config, DownloadEvent, DownloadRequest, ErasePoll, Fota, ImageType, LineResult, LogEvent, Out,
-    Port,
+    Config, DownloadEvent, DownloadRequest, ErasePoll, Fota, ImageType, LineResult, Log, Out, Port,
+    Slot,
 };
 
 /// Simulator options.
@@ -92,8 +93,8 @@ impl Port for SimPort {
             image: req.image,
             session: req.session,
             epoch: self.epoch,
-            host: req.target.host().to_owned(),
-            file: req.target.file().to_owned(),
+            host: String::from_utf8_lossy(req.target.host()).into_owned(),
+            file: String::from_utf8_lossy(req.target.file()).into_owned(),
             sec_tag: req.sec_tag,
             sec_tag_dir: self.opts.sec_tag_dir.clone(),
             erase_ms: self.opts.erase_ms,
@@ -103,10 +104,7 @@ impl Port for SimPort {
         };
         eprintln!(
             "xfota-sim: download {} ({:?}) {}/{}",
-            req.session,
-            req.image,
-            req.target.host(),
-            req.target.file()
+            req.session, req.image, job.host, job.file
         );
         let thread = std::thread::Builder::new()
             .name(format!("download-{}", req.session))
@@ -122,6 +120,58 @@ impl Port for SimPort {
             r.cancel.store(true, Ordering::SeqCst);
         }
         Ok(())
+    }
+
+    fn end_download(&mut self) {
+        // No PDN to release here: the simulator's downloads use the host's network.
+    }
+
+    fn schedule_update(&mut self, image: ImageType) -> Result<(), i32> {
+        // dfu_target_schedule_update(0): MCUboot boot_request_upgrade(TEST) / modem
+        // nrf_modem_delta_dfu_update(); applied at the next boot.
+        let f = lock(&self.flash);
+        power::point("schedule");
+        match image {
+            ImageType::App => {
+                let mut m = f.mcuboot().map_err(|e| errno(&e))?;
+                m.pending = true;
+                f.dir.save_mcuboot(&m).map_err(|e| errno(&e))
+            }
+            ImageType::Modem => {
+                let mut m = f.modem().map_err(|e| errno(&e))?;
+                m.pending = true;
+                f.dir.save_modem(&m).map_err(|e| errno(&e))
+            }
+        }
+    }
+
+    fn read_image(&mut self, slot: Slot, offset: u32, buf: &mut [u8]) -> Result<(), i32> {
+        let f = lock(&self.flash);
+        let m = f.mcuboot().map_err(|e| errno(&e))?;
+        let name = match slot {
+            Slot::Primary => m.primary_file(),
+            Slot::Secondary => m.secondary_file(),
+        };
+        let data = f.dir.read(name).map_err(|e| errno(&e))?.unwrap_or_default();
+        let start = usize::try_from(offset).map_err(|_| -libc::EINVAL)?;
+        let src = data
+            .get(start..start.saturating_add(buf.len()))
+            .ok_or(-libc::EINVAL)?;
+        buf.copy_from_slice(src);
+        Ok(())
+    }
+
+    fn image_hash_matches(&mut self, len: u32, sha256: &[u8; 32]) -> Result<bool, i32> {
+        let f = lock(&self.flash);
+        let m = f.mcuboot().map_err(|e| errno(&e))?;
+        let data = f
+            .dir
+            .read(m.secondary_file())
+            .map_err(|e| errno(&e))?
+            .unwrap_or_default();
+        let len = usize::try_from(len).map_err(|_| -libc::EINVAL)?;
+        let hashed = data.get(..len).ok_or(-libc::EINVAL)?;
+        Ok(Sha256::digest(hashed).as_slice() == sha256)
     }
 
     fn reset_dfu_target(&mut self, image: ImageType) -> Result<(), i32> {
@@ -214,8 +264,8 @@ impl Port for SimPort {
         Ok(())
     }
 
-    fn log(&mut self, event: LogEvent) {
-        eprintln!("xfota-sim: core: {event:?}");
+    fn log(&mut self, event: Log, value: i32) {
+        eprintln!("xfota-sim: core: {event:?} {value}");
     }
 }
 

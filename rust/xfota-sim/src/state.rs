@@ -2,9 +2,10 @@
 //!
 //! Layout (see `docs/simulator.md`):
 //!
-//! - `record`: the core's 8-byte FOTA record (absent = none);
+//! - `record`: the core's FOTA record (absent = none);
 //! - `mcuboot.state`: which app slot is primary, pending/test flags, counters;
-//! - `app-slot0.bin`, `app-slot1.bin`: the two MCUboot slots (an absent primary = factory image);
+//! - `app-slot0.bin`, `app-slot1.bin`: the two MCUboot slots (a fresh directory gets a factory
+//!   image in slot 0 at its first boot);
 //! - `modem.state`: running modem UUID, scratch dirty/pending flags, last DFU result, counters;
 //! - `modem-scratch.bin`: the modem's scratch area (downloaded delta image).
 //!
@@ -359,6 +360,11 @@ impl ModemState {
     }
 }
 
+/// The factory-programmed application image (primary slot of a fresh state directory).
+pub fn factory_image() -> Vec<u8> {
+    image::AppImage::new(4096, 0).build()
+}
+
 /// Runs the simulated boot: MCUboot (revert an unconfirmed test image, or validate and swap in
 /// a pending one) and the modem (apply a scheduled update). Returns the stored record bytes and
 /// the boot report for the core.
@@ -367,6 +373,10 @@ impl ModemState {
 /// that flips the primary slot (app) or installs the new UUID (modem).
 pub fn boot(dir: &StateDir) -> io::Result<(Option<Vec<u8>>, BootReport)> {
     let mut mcu = dir.mcuboot()?;
+    if mcu.activations == 0 && mcu.reverts == 0 && dir.read(mcu.primary_file())?.is_none() {
+        // A fresh device: the factory-programmed application, a real MCUboot image.
+        dir.write_atomic(mcu.primary_file(), &factory_image())?;
+    }
     let app_swap = if mcu.test {
         // The previous boot ran a test image that was never confirmed: swap back.
         eprintln!(
@@ -430,6 +440,7 @@ pub fn boot(dir: &StateDir) -> io::Result<(Option<Vec<u8>>, BootReport)> {
         BootReport {
             app_swap,
             modem_result: modem.last_result,
+            modem_init: 0,
         },
     ))
 }

@@ -1,8 +1,12 @@
-//! Deterministic fault injection: 100 seeded runs of the app and modem flows, each cut (SIGKILL
-//! by the simulator itself, `XFOTA_SIM_POWER_CUT=<n>`) at a pseudo-random point, then powered
-//! up again. After every run: the result was reported exactly once (twice only when the cut
-//! fell between the result URC and the record's deletion), the image was activated at most
-//! once, the state directory decodes, and the progress URCs followed the rules.
+//! Deterministic fault injection: seeded runs of the app and modem flows, each cut (SIGKILL by
+//! the simulator itself, `XFOTA_SIM_POWER_CUT=<name>:<n>`) at the n-th passage of a named cut
+//! point, then powered up again. The cuts are spread over every stage: the runs go round the
+//! point names a flow passes (UART writes, flash chunks, every step of every atomic state
+//! write, schedule, confirm, ...) with a random passage of each. After every run, with no
+//! exemption: the result was reported exactly once (twice only when the cut fell between the
+//! result URC and the record's deletion, and then the same), it is the right one for the image
+//! that runs, the image was activated at most once, nothing is left pending, and the state
+//! directory decodes.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -15,12 +19,11 @@ mod common;
 
 use common::*;
 use std::os::unix::process::ExitStatusExt;
-use xfota_core::record::Record;
-use xfota_core::ImageType;
 use xfota_sim::image::{hex, verify_app, AppImage, ModemImage};
-use xfota_sim::state::{ModemState, StateDir};
+use xfota_sim::state::{McubootState, ModemState, StateDir};
 
-const RUNS: u64 = 100;
+/// Cut runs per flow (app, modem).
+const RUNS_PER_KIND: usize = 110;
 const TARGET_UUID: [u8; 16] = *b"xfota-sim-mfw-v2";
 
 /// xorshift64*.
@@ -121,7 +124,8 @@ fn prepare(dir: &std::path::Path, kind: Kind) {
     }
 }
 
-fn count_points(url: &str, kind: Kind) -> u64 {
+/// The named cut points one complete flow passes, with how often each is passed.
+fn count_points(url: &str, kind: Kind) -> Vec<(String, u64)> {
     let dir = TempDir::new("count");
     prepare(dir.path(), kind);
     let mut sim = Sim::start(
@@ -134,14 +138,16 @@ fn count_points(url: &str, kind: Kind) -> u64 {
     sim.close_stdin();
     sim.wait_exit();
     let err = sim.stderr();
-    let n = err
+    let points: Vec<(String, u64)> = err
         .lines()
-        .find_map(|l| l.strip_prefix("xfota-sim: passed "))
-        .and_then(|l| l.split(' ').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no count in {err}"));
-    assert!(n > 20, "{n}");
-    n
+        .filter_map(|l| l.strip_prefix("xfota-sim: point "))
+        .filter_map(|l| {
+            let (name, n) = l.rsplit_once(' ')?;
+            Some((name.to_owned(), n.parse().ok()?))
+        })
+        .collect();
+    assert!(points.len() > 10, "{err}");
+    points
 }
 
 fn op(kind: Kind) -> u8 {
@@ -161,119 +167,124 @@ fn seeded_power_cuts() {
         "modem.bin",
         Route::fast(&ModemImage::new(16 * 1024, 98, TARGET_UUID).build()),
     );
-    let urls = [srv.url("app.bin"), srv.url("modem.bin")];
-    let points = [
-        count_points(&urls[0], Kind::App),
-        count_points(&urls[1], Kind::Modem),
-    ];
     let mut rng = Rng(0x5eed_f07a);
     let mut cut_runs = 0;
-    let mut gaps = 0;
-    for run in 0..RUNS {
-        let (kind, i) = if run % 2 == 0 {
-            (Kind::App, 0)
-        } else {
-            (Kind::Modem, 1)
-        };
-        let cut = 1 + rng.below(points[i] + 3);
-        let dir = TempDir::new("fault");
-        prepare(dir.path(), kind);
-        let mut first = Vec::new();
-        let mut sim = Sim::start(
-            dir.path(),
-            &["--erase-ms", "5"],
-            &[("XFOTA_SIM_POWER_CUT", &cut.to_string())],
-        );
-        let completed = flow(&mut sim, &mut first, &urls[i], op(kind)).is_some();
-        let ctx = format!(
-            "run {run} {kind:?} cut at {cut}: {first:?}\nstderr:\n{}",
-            sim.stderr()
-        );
-        if completed {
-            sim.close();
-        } else {
-            let status = sim.wait_exit();
-            assert_eq!(status.signal(), Some(9), "{ctx}");
-            cut_runs += 1;
-        }
-        let st = StateDir::open(dir.path()).unwrap();
-        let (mcu_cut, _, record_cut) = st
-            .check()
-            .unwrap_or_else(|e| panic!("undecodable after the cut: {e}; {ctx}"));
-        // The one window left (docs/simulator.md "Crash points"): the cut fell after the app
-        // image was confirmed and before its result was stored (the record still says
-        // "waiting"). MCUboot then reports swap type NONE and the core says 5,3 although the
-        // new image runs. A cut after the result was stored repeats the right result.
-        let app_gap = kind == Kind::App
-            && !completed
-            && record_cut == Some(Record::waiting(ImageType::App))
-            && mcu_cut.primary_id == app_id
-            && !mcu_cut.test;
-        if app_gap {
-            gaps += 1;
-        }
-        let mut later = Vec::new();
-        if !completed {
-            recover(dir.path(), &mut later);
-        }
-        let (mcu, modem, record) = st
-            .check()
-            .unwrap_or_else(|e| panic!("undecodable: {e}; {ctx}"));
-
-        let is_result = |t: &&String| t.starts_with("#XFOTA: 5,");
-        let results: Vec<&String> = first.iter().chain(&later).filter(is_result).collect();
-        let saw_downloaded = first.iter().any(|t| t == "#XFOTA: 4,0");
-        let cut_after_result = !completed && first.last().is_some_and(|t| is_result(&t));
-        let ctx = format!("{ctx}\nlater: {later:?}");
-        if saw_downloaded {
-            assert!(!results.is_empty(), "result lost; {ctx}");
-        }
-        assert!(
-            results.len() <= 1 + usize::from(cut_after_result),
-            "result repeated; {ctx}"
-        );
-        if cut_after_result && results.len() == 2 && !app_gap {
-            assert_eq!(results[0], results[1], "{ctx}");
-        }
-        assert!(record.is_none(), "record left behind; {ctx}");
-        match kind {
-            Kind::App => {
-                assert!(mcu.activations <= 1, "activated twice; {ctx}");
-                assert!(!mcu.test && !mcu.pending, "{ctx}");
-                if results.iter().any(|t| t.as_str() == "#XFOTA: 5,0") {
-                    assert_eq!(mcu.primary_id, app_id, "{ctx}");
-                    assert_eq!(mcu.activations, 1, "{ctx}");
-                }
-                if mcu.primary_id == app_id && !app_gap {
-                    // The new image runs: the host is told so (twice only if the cut fell
-                    // between the notification and the clear).
-                    assert!(!results.is_empty(), "{ctx}");
-                    assert!(results.iter().all(|t| t.as_str() == "#XFOTA: 5,0"), "{ctx}");
-                }
-                if mcu.primary_id != app_id && saw_downloaded {
-                    // It did not stay (cut before the confirm): reported as reverted.
-                    assert_eq!(
-                        results.last().map(|s| s.as_str()),
-                        Some("#XFOTA: 5,3"),
-                        "{ctx}"
-                    );
-                }
+    let mut stages = std::collections::BTreeSet::new();
+    for (kind, path) in [(Kind::App, "app.bin"), (Kind::Modem, "modem.bin")] {
+        let url = srv.url(path);
+        let points = count_points(&url, kind);
+        for run in 0..RUNS_PER_KIND {
+            // Round the names, a random passage of each; a few runs past the last point.
+            let (name, passages) = &points[run % points.len()];
+            let cut = format!("{name}:{}", 1 + rng.below(*passages));
+            let dir = TempDir::new("fault");
+            prepare(dir.path(), kind);
+            let mut first = Vec::new();
+            let mut sim = Sim::start(
+                dir.path(),
+                &["--erase-ms", "5"],
+                &[("XFOTA_SIM_POWER_CUT", &cut)],
+            );
+            let completed = flow(&mut sim, &mut first, &url, op(kind)).is_some();
+            let ctx = format!(
+                "run {run} {kind:?} cut at {cut}: {first:?}\nstderr:\n{}",
+                sim.stderr()
+            );
+            if completed {
+                sim.close();
+            } else {
+                let status = sim.wait_exit();
+                assert_eq!(status.signal(), Some(9), "{ctx}");
+                cut_runs += 1;
+                stages.insert(format!("{kind:?} {name}"));
             }
-            Kind::Modem => {
-                assert!(modem.activations <= 1, "activated twice; {ctx}");
-                assert!(!modem.pending && modem.last_result.is_none(), "{ctx}");
-                if results.iter().any(|t| t.as_str() == "#XFOTA: 5,0") {
-                    assert_eq!(modem.uuid, TARGET_UUID, "{ctx}");
-                }
-                if saw_downloaded {
-                    // The modem result is persisted until reported: a downloaded image is
-                    // always applied and reported.
-                    assert_eq!(modem.activations, 1, "{ctx}");
-                    assert!(results.iter().all(|t| t.as_str() == "#XFOTA: 5,0"), "{ctx}");
-                }
+            let st = StateDir::open(dir.path()).unwrap();
+            st.check()
+                .unwrap_or_else(|e| panic!("undecodable after the cut: {e}; {ctx}"));
+            let mut later = Vec::new();
+            if !completed {
+                recover(dir.path(), &mut later);
+            }
+            let (mcu, modem, record) = st
+                .check()
+                .unwrap_or_else(|e| panic!("undecodable: {e}; {ctx}"));
+            check_run(
+                kind,
+                &app_id,
+                &first,
+                &later,
+                completed,
+                &mcu,
+                &modem,
+                record.is_some(),
+                &ctx,
+            );
+        }
+    }
+    eprintln!(
+        "{cut_runs} of {} runs cut, at {} distinct (flow, point) stages: {stages:?}",
+        2 * RUNS_PER_KIND,
+        stages.len()
+    );
+    assert!(cut_runs >= 200, "too few runs were cut: {cut_runs}");
+}
+
+/// The invariants of one run (no exemption).
+#[allow(clippy::too_many_arguments)]
+fn check_run(
+    kind: Kind,
+    app_id: &str,
+    first: &[String],
+    later: &[String],
+    completed: bool,
+    mcu: &McubootState,
+    modem: &ModemState,
+    record_left: bool,
+    ctx: &str,
+) {
+    let is_result = |t: &&String| t.starts_with("#XFOTA: 5,");
+    let results: Vec<&String> = first.iter().chain(later).filter(is_result).collect();
+    let saw_downloaded = first.iter().any(|t| t == "#XFOTA: 4,0");
+    let cut_after_result = !completed && first.last().is_some_and(|t| is_result(&t));
+    let ctx = format!("{ctx}\nlater: {later:?}");
+    if saw_downloaded {
+        assert!(!results.is_empty(), "result lost; {ctx}");
+    }
+    assert!(
+        results.len() <= 1 + usize::from(cut_after_result),
+        "result repeated; {ctx}"
+    );
+    if results.len() == 2 {
+        assert_eq!(results[0], results[1], "a repeated result changed; {ctx}");
+    }
+    assert!(!record_left, "record left behind; {ctx}");
+    match kind {
+        Kind::App => {
+            assert!(mcu.activations <= 1, "activated twice; {ctx}");
+            assert!(!mcu.test && !mcu.pending, "{ctx}");
+            if mcu.primary_id == app_id {
+                // The new image runs (confirmed): the host is told exactly that.
+                assert!(!results.is_empty(), "{ctx}");
+                assert!(results.iter().all(|t| t.as_str() == "#XFOTA: 5,0"), "{ctx}");
+            } else if !results.is_empty() {
+                // It did not stay (cut before the confirm, or before it was scheduled).
+                assert!(results.iter().all(|t| t.as_str() == "#XFOTA: 5,3"), "{ctx}");
+            }
+        }
+        Kind::Modem => {
+            assert!(modem.activations <= 1, "activated twice; {ctx}");
+            assert!(!modem.pending && modem.last_result.is_none(), "{ctx}");
+            if modem.uuid == TARGET_UUID {
+                assert!(!results.is_empty(), "{ctx}");
+                assert!(results.iter().all(|t| t.as_str() == "#XFOTA: 5,0"), "{ctx}");
+            } else if !results.is_empty() {
+                // Never scheduled (cut between the saved record and the schedule): the modem
+                // brought no result, and the core says so.
+                assert!(
+                    results.iter().all(|t| t.as_str() == "#XFOTA: 5,1,-2"),
+                    "{ctx}"
+                );
             }
         }
     }
-    eprintln!("{cut_runs} of {RUNS} runs cut; {gaps} in the app confirm -> result-record window");
-    assert!(cut_runs > RUNS / 2, "too few runs were cut: {cut_runs}");
 }

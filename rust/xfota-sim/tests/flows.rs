@@ -301,16 +301,59 @@ fn https_sec_tag_rules() {
 }
 
 #[test]
-fn bad_app_image_reverts_5_3() {
+fn corrupt_app_image_rejected_before_4_0() {
+    // Issue 13: a valid header with a flipped body byte fails the SHA-256 TLV check at the end
+    // of the download: 1,1,2 instead of 4,0, nothing to activate, a good image starts next.
     let srv = Server::http();
     let mut img = app_image(20_000, 10);
     img[0x200 + 100] ^= 0xff;
     srv.add("bad.bin", Route::fast(&img));
+    srv.add("good.bin", Route::fast(&app_image(20_000, 11)));
     let dir = TempDir::new("bad");
     let mut sim = boot(dir.path(), &[], b"");
     sim.send(&start(&srv.url("bad.bin"), 1));
     sim.expect(OK);
+    let mut pcts = Vec::new();
+    loop {
+        let t = sim.token_or_panic();
+        if let Some(p) = t.strip_prefix("#XFOTA: 1,0,") {
+            pcts.push(p.parse::<u32>().unwrap());
+        } else {
+            assert_eq!(t, "#XFOTA: 1,1,2", "stderr:\n{}", sim.stderr());
+            break;
+        }
+    }
+    assert_eq!(pcts.last(), Some(&100));
+    sim.quiet();
+    assert!(state(&dir).record().unwrap().is_none());
+    let m = state(&dir).mcuboot().unwrap();
+    assert!(!m.pending, "nothing scheduled");
+    reset(&mut sim, b"");
+    sim.send(&start(&srv.url("good.bin"), 1));
+    sim.expect(OK);
     sim.download_ok();
+    reset(&mut sim, &urc("5,0"));
+    let m = state(&dir).mcuboot().unwrap();
+    assert_eq!(m.activations, 1);
+    sim.close();
+}
+
+#[test]
+fn image_rejected_by_mcuboot_at_boot_reverts_5_3() {
+    // Verified at download time, then corrupted in flash before the reset (a flash fault):
+    // MCUboot refuses it at boot, the old image runs, the core says 5,3 by identity.
+    let srv = Server::http();
+    srv.add("app.bin", Route::fast(&app_image(20_000, 10)));
+    let dir = TempDir::new("flashfault");
+    let mut sim = boot(dir.path(), &[], b"");
+    sim.send(&start(&srv.url("app.bin"), 1));
+    sim.expect(OK);
+    sim.download_ok();
+    let st = state(&dir);
+    let slot = st.mcuboot().unwrap().secondary_file();
+    let mut bytes = st.read(slot).unwrap().unwrap();
+    bytes[0x200 + 7] ^= 1;
+    std::fs::write(st.path(slot), bytes).unwrap();
     reset(&mut sim, &urc("5,3"));
     reset(&mut sim, b"");
     let m = state(&dir).mcuboot().unwrap();

@@ -140,14 +140,6 @@ const APP_DONE: [Ev<'static>; 5] = [
     Ev::End,
     U_DOWNLOADED,
 ];
-const MODEM_DONE: [Ev<'static>; 4] = [
-    Ev::Save(MODEM_REC),
-    Ev::Schedule(MODEM),
-    Ev::End,
-    U_DOWNLOADED,
-];
-/// The session ends without an image.
-const DISCARD_APP: [Ev<'static>; 2] = [Ev::Reset(APP), Ev::End];
 const CANCEL_APP: [Ev<'static>; 5] = [Ev::Cancel, Ev::Reset(APP), Ev::End, U_CANCELLED, OK];
 
 /// The app image downloaded completely and waits (stage 4).
@@ -218,7 +210,9 @@ macro_rules! structurally_rejected {
     };
 }
 
-/// Variants of [`NEW_IMAGE`] for the verification cases.
+/// Variants of [`crate::NEW_IMAGE`] for the verification cases (const evaluation: an index
+/// out of range fails the build).
+#[allow(clippy::indexing_slicing)]
 const fn patched(at: usize, value: u8) -> [u8; crate::IMAGE_LEN] {
     let mut b = crate::mcuboot_image(crate::NEW_HASH);
     b[at] = value;
@@ -234,6 +228,7 @@ static BAD_TLV_INFO: [u8; crate::IMAGE_LEN] = patched(48, 0x08);
 /// The SHA-256 TLV has another type.
 static NO_SHA: [u8; crate::IMAGE_LEN] = patched(52, 0x11);
 /// The image without its last TLV byte (a truncated download).
+#[allow(clippy::indexing_slicing)]
 static TRUNCATED: [u8; crate::IMAGE_LEN - 1] = {
     let full = crate::mcuboot_image(crate::NEW_HASH);
     let mut b = [0u8; crate::IMAGE_LEN - 1];

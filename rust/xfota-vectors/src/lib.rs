@@ -26,7 +26,9 @@ pub const IMAGE_HASHED: u32 = 48;
 
 /// A minimal MCUboot image: a 32-byte header (`ih_img_size` 16, no protected TLVs), 16 body
 /// bytes, a TLV area with one SHA-256 TLV holding `hash`. The fake port's hash check is
-/// scripted, so `hash` is any 32 bytes (it is the image's identity).
+/// scripted, so `hash` is any 32 bytes (it is the image's identity). Const evaluation: an
+/// index out of range fails the build.
+#[allow(clippy::indexing_slicing)]
 pub const fn mcuboot_image(hash: [u8; 32]) -> [u8; IMAGE_LEN] {
     let mut b = [0u8; IMAGE_LEN];
     let head: [u8; 16] = [
