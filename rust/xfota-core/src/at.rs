@@ -190,29 +190,11 @@ impl<'a> Lexer<'a> {
     }
 }
 
-fn is_host_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_')
-}
-
-/// `1..=65535` in at most five decimal digits.
-fn valid_port(p: &[u8]) -> bool {
-    if !matches!(p.len(), 1..=5) {
-        return false;
-    }
-    let mut v: u32 = 0;
-    for &b in p {
-        if !b.is_ascii_digit() {
-            return false;
-        }
-        v = v * 10 + u32::from(b - b'0');
-    }
-    matches!(v, 1..=65535)
-}
-
 impl<'a> Url<'a> {
     /// Validates `raw` (the bytes between the quotes) as an http/https URL: printable ASCII
     /// without space, 1..=255 bytes, `http://` or `https://` (any case), a host name or `[IPv6]`
-    /// literal, an optional port 1..=65535, no userinfo, and a non-empty path.
+    /// literal, an optional port 1..=65535, no userinfo, and a non-empty path. One scan of the
+    /// authority, left to right.
     pub fn parse(raw: &'a [u8]) -> Result<Self, Reject> {
         if raw.is_empty() || raw.len() > URL_MAX_LEN {
             return Err(Reject::UrlLength);
@@ -220,69 +202,62 @@ impl<'a> Url<'a> {
         if !raw.iter().all(|&b| matches!(b, 0x21..=0x7e)) {
             return Err(Reject::UrlCharset);
         }
-        let prefix = |p: &[u8]| {
-            raw.get(..p.len())
-                .is_some_and(|h| h.eq_ignore_ascii_case(p))
-        };
-        let https = prefix(b"https://");
-        if !https && !prefix(b"http://") {
+        let https = raw
+            .get(..8)
+            .is_some_and(|h| h.eq_ignore_ascii_case(b"https://"));
+        if !https && !raw.get(..7).is_some_and(|h| h.eq_ignore_ascii_case(b"http://")) {
             return Err(Reject::UrlScheme);
         }
         let start = if https { 8 } else { 7 };
-        let rest = raw.get(start..).unwrap_or(&[]);
-        let slash = rest
-            .iter()
-            .position(|&b| b == b'/')
-            .ok_or(Reject::UrlPath)?;
-        if slash + 1 == rest.len() {
+        // Past the end reads as `/`: every scan below stops there.
+        let at = |i: usize| raw.get(i).copied().unwrap_or(b'/');
+        // Userinfo first: an `@` anywhere before the path is refused as such.
+        let mut i = start;
+        while at(i) != b'/' {
+            if at(i) == b'@' {
+                return Err(Reject::UrlUserinfo);
+            }
+            i += 1;
+        }
+        let path_at = i;
+        if path_at + 1 >= raw.len() {
             return Err(Reject::UrlPath);
         }
-        let authority = rest.get(..slash).unwrap_or(&[]);
-        // Not `contains`: on bytes it pulls in core's memchr (146 B of flash on the target).
-        #[allow(clippy::manual_contains)]
-        let userinfo = authority.iter().any(|&b| b == b'@');
-        if userinfo {
-            return Err(Reject::UrlUserinfo);
+        // Host: a name of letters, digits and `-._`, or `[` hex digits, `:` and `.` `]`.
+        let v6 = at(start) == b'[';
+        i = start + usize::from(v6);
+        let host = i;
+        while if v6 {
+            at(i).is_ascii_hexdigit() || matches!(at(i), b':' | b'.')
+        } else {
+            at(i).is_ascii_alphanumeric() || matches!(at(i), b'-' | b'.' | b'_')
+        } {
+            i += 1;
         }
-        let (host_ok, port) = match authority.split_first() {
-            Some((b'[', lit)) => {
-                let close = lit.iter().position(|&b| b == b']').unwrap_or(lit.len());
-                let (v6, after) = lit.split_at_checked(close).unwrap_or((lit, &[]));
-                let ok = close > 0
-                    && after.first() == Some(&b']')
-                    && v6
-                        .iter()
-                        .all(|&b| b.is_ascii_hexdigit() || matches!(b, b':' | b'.'));
-                match after.get(1..) {
-                    Some([]) => (ok, None),
-                    Some([b':', p @ ..]) => (ok, Some(p)),
-                    _ => (false, None),
-                }
-            }
-            _ => {
-                let colon = authority
-                    .iter()
-                    .position(|&b| b == b':')
-                    .unwrap_or(authority.len());
-                let (host, port) = authority
-                    .split_at_checked(colon)
-                    .unwrap_or((authority, &[]));
-                (
-                    !host.is_empty() && host.iter().all(|&b| is_host_char(b)),
-                    port.get(1..),
-                )
-            }
-        };
-        if !host_ok {
+        if i == host || (v6 && at(i) != b']') {
             return Err(Reject::UrlHost);
         }
-        if port.is_some_and(|p| !valid_port(p)) {
-            return Err(Reject::UrlPort);
+        i += usize::from(v6);
+        // Port: `:` and 1..=5 digits worth 1..=65535, then the path.
+        if at(i) == b':' {
+            i += 1;
+            let digits = i;
+            let mut port: u32 = 0;
+            while at(i).is_ascii_digit() && i - digits < 5 {
+                port = port * 10 + u32::from(at(i) - b'0');
+                i += 1;
+            }
+            if i == digits || port == 0 || port > 65535 || at(i) != b'/' {
+                return Err(Reject::UrlPort);
+            }
+        }
+        if i != path_at {
+            return Err(Reject::UrlHost);
         }
         Ok(Self {
             raw,
             https,
-            path_at: start + slash,
+            path_at,
         })
     }
 }

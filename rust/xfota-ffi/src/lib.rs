@@ -231,22 +231,16 @@ struct CPort<'a> {
     p: &'a xfota_port,
 }
 
+/// Function pointers in `struct xfota_port` (after `ctx`).
+const PORT_FNS: usize = 15;
+const _: () = assert!(size_of::<xfota_port>() == (PORT_FNS + 1) * size_of::<usize>());
+
+/// Whether every function pointer of the port is set.
 fn complete(p: &xfota_port) -> bool {
-    p.write.is_some()
-        && p.start_download.is_some()
-        && p.cancel_download.is_some()
-        && p.end_download.is_some()
-        && p.reset_dfu_target.is_some()
-        && p.schedule_update.is_some()
-        && p.erase_app_slot.is_some()
-        && p.modem_erase_start.is_some()
-        && p.modem_erase_poll.is_some()
-        && p.sleep_ms.is_some()
-        && p.save_record.is_some()
-        && p.clear_record.is_some()
-        && p.confirm_image.is_some()
-        && p.read_image.is_some()
-        && p.image_hash_matches.is_some()
+    let fns = core::ptr::from_ref(p).cast::<usize>();
+    // SAFETY: `xfota_port` is `repr(C)`: `ctx` then PORT_FNS nullable function pointers, each
+    // the size of a `usize` (checked above); reading them as integers inspects only null-ness.
+    (1..=PORT_FNS).all(|i| unsafe { fns.add(i).read() } != 0)
 }
 
 fn errno_result(rc: i32) -> Result<(), i32> {
