@@ -120,73 +120,102 @@ pub struct Url<'a> {
     pub path_at: usize,
 }
 
-/// One lexed parameter. Integers that can never be valid here (negative, or above `u32`) are
-/// kept as `u32::MAX` (above every range checked).
+/// What [`Lexer::next`] found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Field<'a> {
+enum Kind {
+    /// No parameter left.
+    End,
+    /// An empty parameter.
     Empty,
-    Int(u32),
-    Str(&'a [u8]),
+    /// An integer, in [`Lexer::int`]. Values that can never be valid here (negative, or above
+    /// `u32`) are kept as `u32::MAX` (above every range checked).
+    Int,
+    /// A quoted string, in [`Lexer::string`].
+    Str,
 }
 
-/// Lexes a Nordic integer `0 | [+-]?[1-9][0-9]*` at the start of `p`; returns it and the rest.
-fn int(p: &[u8]) -> Option<(u32, &[u8])> {
-    let (neg, digits) = match p.split_first() {
-        Some((b'-', r)) => (true, r),
-        Some((b'+', r)) => (false, r),
-        _ => (false, p),
-    };
-    let mut v: u32 = 0;
-    let mut n = 0;
-    for &b in digits {
-        if !b.is_ascii_digit() {
-            break;
-        }
-        v = v.saturating_mul(10).saturating_add(u32::from(b - b'0'));
-        n += 1;
-    }
-    // "0" alone only: no sign before it, no digit after it.
-    if n == 0 || (digits.first() == Some(&b'0') && (n > 1 || digits.len() < p.len())) {
-        return None;
-    }
-    Some((if neg { u32::MAX } else { v }, digits.get(n..)?))
-}
-
-/// The parameter list, one field at a time.
+/// The parameter list, one parameter at a time, as Nordic's parser tokenizes it.
 struct Lexer<'a> {
-    rest: Option<&'a [u8]>,
+    p: &'a [u8],
+    i: usize,
+    done: bool,
+    int: u32,
+    str_at: usize,
+    str_end: usize,
 }
 
 impl<'a> Lexer<'a> {
-    /// The next parameter; `Ok(None)` after the last. A `,` at the end of the line leaves an
-    /// empty last parameter, as in Nordic's parser.
-    fn next(&mut self) -> Result<Option<Field<'a>>, Reject> {
-        let Some(mut p) = self.rest else {
-            return Ok(None);
-        };
-        let spaced = p.first() == Some(&b' ');
-        if spaced {
-            p = p.get(1..).unwrap_or(&[]);
+    fn new(p: &'a [u8]) -> Self {
+        Self {
+            p,
+            i: 0,
+            done: false,
+            int: 0,
+            str_at: 0,
+            str_end: 0,
         }
-        let (field, rest) = match p.split_first() {
-            Some((b'"', body)) => {
-                let close = body.iter().position(|&b| b == b'"').ok_or(Reject::Field)?;
-                let (s, tail) = body.split_at_checked(close).ok_or(Reject::Field)?;
-                (Field::Str(s), tail.get(1..).unwrap_or(&[]))
+    }
+
+    fn at(&self, i: usize) -> Option<u8> {
+        self.p.get(i).copied()
+    }
+
+    /// The string of the last [`Kind::Str`].
+    fn string(&self) -> &'a [u8] {
+        self.p.get(self.str_at..self.str_end).unwrap_or(&[])
+    }
+
+    /// The next parameter. A `,` at the end of the line leaves an empty last parameter, as in
+    /// Nordic's parser.
+    fn next(&mut self) -> Result<Kind, Reject> {
+        if self.done {
+            return Ok(Kind::End);
+        }
+        let mut i = self.i;
+        let spaced = self.at(i) == Some(b' ');
+        i += usize::from(spaced);
+        let kind = match self.at(i) {
+            Some(b'"') => {
+                i += 1;
+                self.str_at = i;
+                loop {
+                    match self.at(i) {
+                        None => return Err(Reject::Field),
+                        Some(b'"') => break,
+                        Some(_) => i += 1,
+                    }
+                }
+                self.str_end = i;
+                i += 1;
+                Kind::Str
             }
-            Some((b',', _)) => (Field::Empty, p),
-            None if !spaced => (Field::Empty, p),
-            _ => {
-                let (v, rest) = int(p).ok_or(Reject::Field)?;
-                (Field::Int(v), rest)
+            Some(b',') => Kind::Empty,
+            None if !spaced => Kind::Empty,
+            // `0 | [+-]?[1-9][0-9]*`
+            first => {
+                let neg = first == Some(b'-');
+                let signed = neg || first == Some(b'+');
+                i += usize::from(signed);
+                let digits = i;
+                let mut v: u32 = 0;
+                while let Some(d @ b'0'..=b'9') = self.at(i) {
+                    v = v.saturating_mul(10).saturating_add(u32::from(d - b'0'));
+                    i += 1;
+                }
+                if i == digits || (self.at(digits) == Some(b'0') && (i > digits + 1 || signed)) {
+                    return Err(Reject::Field);
+                }
+                self.int = if neg { u32::MAX } else { v };
+                Kind::Int
             }
         };
-        self.rest = match rest.split_first() {
-            None => None,
-            Some((b',', r)) => Some(r),
+        match self.at(i) {
+            None => self.done = true,
+            Some(b',') => i += 1,
             Some(_) => return Err(Reject::Field),
-        };
-        Ok(Some(field))
+        }
+        self.i = i;
+        Ok(kind)
     }
 }
 
@@ -282,29 +311,29 @@ fn valid_apn(apn: &[u8]) -> bool {
 }
 
 fn parse_params(params: &[u8]) -> Result<Command<'_>, Reject> {
-    let mut lx = Lexer { rest: Some(params) };
-    let op = match lx.next()? {
-        Some(Field::Int(op)) => op,
-        _ => return Err(Reject::Op),
-    };
+    let mut lx = Lexer::new(params);
+    if lx.next()? != Kind::Int {
+        return Err(Reject::Op);
+    }
+    let op = lx.int;
     let cmd = match op {
         0 => Command::Cancel,
         8 => Command::EraseApp,
         9 => Command::EraseModem,
         1 | 2 => {
-            let url = match lx.next()? {
-                Some(Field::Str(raw)) => Url::parse(raw)?,
-                _ => return Err(Reject::MissingUrl),
-            };
+            if lx.next()? != Kind::Str {
+                return Err(Reject::MissingUrl);
+            }
+            let url = Url::parse(lx.string())?;
             let sec_tag = match lx.next()? {
-                None | Some(Field::Empty) => None,
-                Some(Field::Int(v)) if v <= SEC_TAG_MAX => Some(v),
-                Some(_) => return Err(Reject::SecTag),
+                Kind::End | Kind::Empty => None,
+                Kind::Int if lx.int <= SEC_TAG_MAX => Some(lx.int),
+                _ => return Err(Reject::SecTag),
             };
             let apn = match lx.next()? {
-                None | Some(Field::Empty) => None,
-                Some(Field::Str(a)) if valid_apn(a) => Some(a),
-                Some(_) => return Err(Reject::Apn),
+                Kind::End | Kind::Empty => None,
+                Kind::Str if valid_apn(lx.string()) => Some(lx.string()),
+                _ => return Err(Reject::Apn),
             };
             if url.https && sec_tag.is_none() {
                 return Err(Reject::HttpsNeedsSecTag);
@@ -323,8 +352,8 @@ fn parse_params(params: &[u8]) -> Result<Command<'_>, Reject> {
         _ => return Err(Reject::Op),
     };
     match lx.next()? {
-        None => Ok(cmd),
-        Some(_) => Err(Reject::TooMany),
+        Kind::End => Ok(cmd),
+        _ => Err(Reject::TooMany),
     }
 }
 
