@@ -17,69 +17,66 @@
 mod measure;
 mod rt;
 
+use ufmt::uwriteln;
 use xfota_vectors::{run_all, run_case, Mismatch, MismatchKind, CASES};
 
-/// Decimal digits of `n`, sign included.
-pub fn dec(n: i64, buf: &mut [u8; 24]) -> &[u8] {
-    let mut i = buf.len();
-    let neg = n < 0;
-    let mut v = n.unsigned_abs();
-    loop {
-        i -= 1;
-        if let Some(d) = buf.get_mut(i) {
-            *d = b'0' + (v % 10) as u8;
-        }
-        v /= 10;
-        if v == 0 || i == 1 {
-            break;
-        }
+/// The semihosting console, one line at a time (`ufmt`'s `uWrite`: no `core::fmt` on the
+/// target). Bytes are collected until a `\n`, then written in one semihosting call.
+pub struct Console;
+
+static mut LINE: [u8; 256] = [0; 256];
+static mut LEN: usize = 0;
+
+impl Console {
+    /// Text that may not be UTF-8 (the writer takes it as bytes).
+    pub fn text(b: &[u8]) -> Text<'_> {
+        Text(b)
     }
-    if neg {
-        i -= 1;
-        if let Some(d) = buf.get_mut(i) {
-            *d = b'-';
-        }
-    }
-    buf.get(i..).unwrap_or(&[])
 }
 
-/// Prints pieces of one line: byte strings and integers.
-pub enum Piece<'a> {
-    /// Text.
-    S(&'a [u8]),
-    /// A number.
-    N(i64),
+/// Bytes printed as they are.
+pub struct Text<'a>(&'a [u8]);
+
+impl ufmt::uDisplay for Text<'_> {
+    fn fmt<W: ufmt::uWrite + ?Sized>(
+        &self,
+        f: &mut ufmt::Formatter<'_, W>,
+    ) -> Result<(), W::Error> {
+        f.write_str(core::str::from_utf8(self.0).unwrap_or("?"))
+    }
 }
 
-/// Prints one line made of `pieces`.
-pub fn println(pieces: &[Piece<'_>]) {
-    let mut line = [0u8; 256];
-    let mut len = 0;
-    let mut push = |b: &[u8]| {
-        for &c in b {
-            if let Some(slot) = line.get_mut(len) {
+impl ufmt::uWrite for Console {
+    type Error = core::convert::Infallible;
+    fn write_str(&mut self, s: &str) -> Result<(), Self::Error> {
+        // SAFETY: one thread, no interrupts use these buffers.
+        let (line, len) = unsafe {
+            (
+                &mut *core::ptr::addr_of_mut!(LINE),
+                &mut *core::ptr::addr_of_mut!(LEN),
+            )
+        };
+        for &c in s.as_bytes() {
+            if let Some(slot) = line.get_mut(*len) {
                 *slot = c;
-                len += 1;
+                *len += 1;
+            }
+            if c == b'\n' {
+                rt::write(line.get(..*len).unwrap_or(&[]));
+                *len = 0;
             }
         }
-    };
-    for p in pieces {
-        match p {
-            Piece::S(s) => push(s),
-            Piece::N(n) => push(dec(*n, &mut [0u8; 24])),
-        }
+        Ok(())
     }
-    push(b"\n");
-    rt::write(line.get(..len).unwrap_or(&[]));
 }
 
-fn describe(m: &Mismatch) -> (&'static [u8], i64) {
+fn describe(m: &Mismatch) -> (&'static str, i64) {
     match m.kind {
-        MismatchKind::Trace { index } => (b"trace entry ", index as i64),
-        MismatchKind::TraceShort { got, .. } => (b"trace ended after entries: ", got as i64),
-        MismatchKind::State => (b"state", -1),
-        MismatchKind::Stored => (b"stored record", -1),
-        MismatchKind::Config => (b"config", -1),
+        MismatchKind::Trace { index } => ("trace entry ", index as i64),
+        MismatchKind::TraceShort { got, .. } => ("trace ended after entries: ", got as i64),
+        MismatchKind::State => ("state", -1),
+        MismatchKind::Stored => ("stored record", -1),
+        MismatchKind::Config => ("config", -1),
     }
 }
 
@@ -90,37 +87,30 @@ pub fn run() -> u32 {
         match run_case(case, &mut |_, _| {}) {
             Ok(()) => {
                 passed += 1;
-                println(&[Piece::S(b"PASS "), Piece::S(case.name.as_bytes())]);
+                let _ = uwriteln!(Console, "PASS {}", case.name);
             }
             Err(m) => {
                 failed += 1;
                 let (what, n) = describe(&m);
-                let mut pieces = [
-                    Piece::S(b"FAIL "),
-                    Piece::S(case.name.as_bytes()),
-                    Piece::S(b" (step "),
-                    Piece::N(m.step as i64),
-                    Piece::S(b": "),
-                    Piece::S(what),
-                    Piece::N(n),
-                    Piece::S(b")"),
-                ];
                 if n < 0 {
-                    if let Some(p) = pieces.get_mut(6) {
-                        *p = Piece::S(b"");
-                    }
+                    let _ = uwriteln!(Console, "FAIL {} (step {}: {})", case.name, m.step, what);
+                } else {
+                    let _ = uwriteln!(
+                        Console,
+                        "FAIL {} (step {}: {}{})",
+                        case.name,
+                        m.step,
+                        what,
+                        n
+                    );
                 }
-                println(&pieces);
             }
         }
     }
     // The same table through the library's own loop: the counts must agree.
     let again = run_all(&mut |_| {}) as i64;
     if again != failed {
-        println(&[
-            Piece::S(b"FAIL run_all reports failures: "),
-            Piece::N(again),
-        ]);
+        let _ = uwriteln!(Console, "FAIL run_all reports failures: {}", again);
         failed = failed.max(again).max(1);
     }
 
@@ -133,11 +123,6 @@ pub fn run() -> u32 {
         failed += problems;
     }
 
-    println(&[
-        Piece::N(passed),
-        Piece::S(b" passed, "),
-        Piece::N(failed),
-        Piece::S(b" failed"),
-    ]);
+    let _ = uwriteln!(Console, "{} passed, {} failed", passed, failed);
     u32::from(failed != 0)
 }

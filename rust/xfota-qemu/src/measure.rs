@@ -6,10 +6,11 @@
 //! part of the FFI wrapper.
 
 use crate::rt::{self, systick};
-use crate::{println, Piece};
+use crate::Console;
 use core::arch::asm;
 use core::hint::black_box;
 use core::mem::size_of;
+use ufmt::uwriteln;
 use xfota_core::record::{Record, RECORD_LEN};
 use xfota_core::{
     BootReport, DownloadEvent, DownloadRequest, ErasePoll, Fota, ImageType, LineResult, Log, Out,
@@ -195,19 +196,14 @@ fn boot_report() -> BootReport {
 }
 
 fn stack_line(entry: &[u8], bytes: usize) {
-    println(&[
-        Piece::S(b"stack "),
-        Piece::S(entry),
-        Piece::S(b": "),
-        Piece::N(bytes as i64),
-    ]);
+    let _ = uwriteln!(Console, "stack {}: {}", Console::text(entry), bytes as i64);
 }
 
 fn check(ok: bool, what: &[u8]) -> i64 {
     if ok {
         0
     } else {
-        println(&[Piece::S(b"FAIL measure: "), Piece::S(what)]);
+        let _ = uwriteln!(Console, "FAIL measure: {}", Console::text(what));
         1
     }
 }
@@ -225,17 +221,17 @@ pub fn report(bench: bool) -> i64 {
     let bad = start_line(&mut bad_buf, true);
     let record = Record::waiting(ImageType::App, Some(NEW_ID)).encode();
 
-    println(&[
-        Piece::S(b"state size_of::<Fota>(): "),
-        Piece::N(size_of::<Fota>() as i64),
-    ]);
-    println(&[
-        Piece::S(b"start line: "),
-        Piece::N(line.len() as i64),
-        Piece::S(b" bytes (URL 255, APN "),
-        Piece::N(APN_LEN as i64),
-        Piece::S(b")"),
-    ]);
+    let _ = uwriteln!(
+        Console,
+        "state size_of::<Fota>(): {}",
+        size_of::<Fota>() as i64
+    );
+    let _ = uwriteln!(
+        Console,
+        "start line: {} bytes (URL 255, APN {})",
+        line.len(),
+        APN_LEN
+    );
 
     // A session to feed events to: the long start command, then progress 0.
     let mut started = idle.clone();
@@ -323,12 +319,12 @@ pub fn report(bench: bool) -> i64 {
     }
     f.on_download_event(s, DownloadEvent::Finished, &mut port, &mut o);
     let urcs = i64::from(o.progress - p0);
-    println(&[
-        Piece::S(b"progress urcs (1 MiB in 2 KiB fragments, "),
-        Piece::N(events),
-        Piece::S(b" progress events + finished): "),
-        Piece::N(urcs),
-    ]);
+    let _ = uwriteln!(
+        Console,
+        "progress urcs (1 MiB in 2 KiB fragments, {} progress events + finished): {}",
+        events,
+        urcs
+    );
     problems += check(urcs == 101, b"expected 101 progress notifications");
 
     if bench {
@@ -349,11 +345,11 @@ fn instructions(idle: &Fota, started: &Fota, session: u16, line: &[u8], record: 
     let calib = ticks(1, &mut || spin(black_box(SPIN)));
     let empty = ticks(1, &mut || spin(black_box(1)));
     let per_tick_x100 = (200 * i64::from(SPIN - 1)) / i64::from(calib.saturating_sub(empty)).max(1);
-    println(&[
-        Piece::S(b"insns calibration: "),
-        Piece::N((per_tick_x100 + 50) / 100),
-        Piece::S(b" instructions per SysTick tick"),
-    ]);
+    let _ = uwriteln!(
+        Console,
+        "insns calibration: {} instructions per SysTick tick",
+        (per_tick_x100 + 50) / 100
+    );
     let per_op = |op: u32, base: u32| -> i64 {
         (i64::from(op) - i64::from(base)) * per_tick_x100 / (100 * i64::from(N))
     };
@@ -365,20 +361,22 @@ fn instructions(idle: &Fota, started: &Fota, session: u16, line: &[u8], record: 
         let mut f = idle.clone();
         black_box(f.handle_line(black_box(line), &mut port, &mut out));
     });
-    println(&[
-        Piece::S(b"insns handle_line(start, longest URL and APN): "),
-        Piece::N(per_op(op, base)),
-    ]);
+    let _ = uwriteln!(
+        Console,
+        "insns handle_line(start, longest URL and APN): {}",
+        per_op(op, base)
+    );
 
     // Breakdown: the grammar alone (includes URL validation), and the copy into the state.
     let parse = ticks(N, &mut || {
         black_box(xfota_core::at::parse(black_box(line)));
     });
     let empty_loop = ticks(N, &mut || {});
-    println(&[
-        Piece::S(b"insns   of which at::parse (grammar + URL + APN checks): "),
-        Piece::N(per_op(parse, empty_loop)),
-    ]);
+    let _ = uwriteln!(
+        Console,
+        "insns   of which at::parse (grammar + URL + APN checks): {}",
+        per_op(parse, empty_loop)
+    );
 
     let base = ticks(N, &mut || {
         black_box(started.clone());
@@ -393,10 +391,11 @@ fn instructions(idle: &Fota, started: &Fota, session: u16, line: &[u8], record: 
         );
         black_box(&f);
     });
-    println(&[
-        Piece::S(b"insns on_download_event(progress, one URC): "),
-        Piece::N(per_op(op, base)),
-    ]);
+    let _ = uwriteln!(
+        Console,
+        "insns on_download_event(progress, one URC): {}",
+        per_op(op, base)
+    );
 
     let base = ticks(N, &mut || {
         black_box(Fota::new(DEFAULT_CONFIG));
@@ -407,9 +406,10 @@ fn instructions(idle: &Fota, started: &Fota, session: u16, line: &[u8], record: 
             black_box(&f);
         }
     });
-    println(&[
-        Piece::S(b"insns on_boot(record, REVERT, identity walk): "),
-        Piece::N(per_op(op, base)),
-    ]);
+    let _ = uwriteln!(
+        Console,
+        "insns on_boot(record, REVERT, identity walk): {}",
+        per_op(op, base)
+    );
     check(calib > empty, b"SysTick did not advance")
 }
