@@ -20,9 +20,13 @@ pub const TIMEOUT: Duration = Duration::from_secs(15);
 
 // ---------------------------------------------------------------- server
 
+/// What the test server does for a path. It speaks HTTP/1.1 like the servers the device meets:
+/// persistent connections, and `Range: bytes=a-b` / `bytes=a-` answered with 206 and
+/// `Content-Range` (except where a route says otherwise).
 #[derive(Clone)]
 pub enum Route {
-    /// 200 with the body, written `chunk` bytes at a time with `delay_ms` between writes.
+    /// 200 (206 for a range) with the body, written `chunk` bytes at a time with `delay_ms`
+    /// between writes.
     Ok {
         body: Arc<Vec<u8>>,
         chunk: usize,
@@ -30,8 +34,21 @@ pub enum Route {
     },
     /// 404.
     NotFound,
-    /// 200 announcing the whole body, then the connection is cut after `after` bytes.
+    /// A server that ignores Range: 200 announcing the whole body, then the connection is cut
+    /// after `after` bytes, on every request.
     Cut { body: Arc<Vec<u8>>, after: usize },
+    /// The first response is cut after `after` body bytes (connection closed); later requests
+    /// are served normally (Range honoured).
+    DropOnce {
+        body: Arc<Vec<u8>>,
+        after: usize,
+        dropped: Arc<std::sync::atomic::AtomicBool>,
+    },
+    /// Every response stops after `after` body bytes and the connection then stays open and
+    /// silent (until the client closes it).
+    Stall { body: Arc<Vec<u8>>, after: usize },
+    /// The request is read and the connection closed without a response.
+    CloseSilently,
 }
 
 impl Route {
@@ -49,14 +66,23 @@ impl Route {
             delay_ms,
         }
     }
+    pub fn drop_once(body: &[u8], after: usize) -> Self {
+        Route::DropOnce {
+            body: Arc::new(body.to_vec()),
+            after,
+            dropped: Arc::default(),
+        }
+    }
 }
 
 type Routes = Arc<Mutex<HashMap<String, Route>>>;
+type Requests = Arc<Mutex<Vec<String>>>;
 
 pub struct Server {
     pub port: u16,
     scheme: &'static str,
     routes: Routes,
+    requests: Requests,
 }
 
 impl Server {
@@ -72,22 +98,25 @@ impl Server {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let routes: Routes = Arc::default();
+        let requests: Requests = Arc::default();
         let r = routes.clone();
+        let q = requests.clone();
         let scheme = if tls.is_some() { "https" } else { "http" };
         std::thread::spawn(move || {
             for conn in listener.incoming() {
                 let Ok(conn) = conn else { continue };
                 let r = r.clone();
+                let q = q.clone();
                 let tls = tls.clone();
                 std::thread::spawn(move || {
                     conn.set_read_timeout(Some(Duration::from_secs(10))).ok();
                     match tls {
-                        None => serve(conn, &r),
+                        None => serve(conn, &r, &q),
                         Some(cfg) => {
                             let Ok(c) = rustls::ServerConnection::new(cfg) else {
                                 return;
                             };
-                            serve(rustls::StreamOwned::new(c, conn), &r);
+                            serve(rustls::StreamOwned::new(c, conn), &r, &q);
                         }
                     }
                 });
@@ -97,6 +126,7 @@ impl Server {
             port,
             scheme,
             routes,
+            requests,
         }
     }
 
@@ -107,63 +137,161 @@ impl Server {
     pub fn url(&self, path: &str) -> String {
         format!("{}://127.0.0.1:{}/{path}", self.scheme, self.port)
     }
+
+    /// The request heads received so far, in order.
+    pub fn requests(&self) -> Vec<String> {
+        self.requests.lock().unwrap().clone()
+    }
 }
 
-fn serve(mut s: impl Read + Write, routes: &Routes) {
-    let mut head = Vec::new();
-    let mut b = [0u8; 512];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-        match s.read(&mut b) {
-            Ok(0) | Err(_) => return,
-            Ok(n) => head.extend_from_slice(&b[..n]),
+/// `Range: bytes=a-b` or `bytes=a-` of a request head.
+fn range_of(head: &str) -> Option<(usize, Option<usize>)> {
+    let line = head
+        .split("\r\n")
+        .find(|l| l.to_ascii_lowercase().starts_with("range:"))?;
+    let spec = line.split_once('=')?.1.trim();
+    let (a, b) = spec.split_once('-')?;
+    Some((a.parse().ok()?, b.parse().ok()))
+}
+
+/// Writes the head for `body` (honouring `range` if `ranges`), returns the slice to send.
+fn head_for<'b>(
+    s: &mut impl Write,
+    body: &'b [u8],
+    range: Option<(usize, Option<usize>)>,
+    ranges: bool,
+    extra: &str,
+) -> std::io::Result<Option<&'b [u8]>> {
+    let total = body.len();
+    match range.filter(|_| ranges) {
+        Some((a, b)) => {
+            let end = b
+                .unwrap_or(total.saturating_sub(1))
+                .min(total.saturating_sub(1));
+            if a >= total || a > end {
+                s.write_all(
+                    format!("HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */{total}\r\nContent-Length: 0\r\n\r\n")
+                        .as_bytes(),
+                )?;
+                return Ok(None);
+            }
+            s.write_all(
+                format!(
+                    "HTTP/1.1 206 Partial Content\r\nContent-Type: application/octet-stream\r\nContent-Range: bytes {a}-{end}/{total}\r\nContent-Length: {}\r\n{extra}\r\n",
+                    end + 1 - a
+                )
+                .as_bytes(),
+            )?;
+            Ok(Some(&body[a..=end]))
+        }
+        None => {
+            s.write_all(
+                format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {total}\r\n{extra}\r\n"
+                )
+                .as_bytes(),
+            )?;
+            Ok(Some(body))
         }
     }
-    let text = String::from_utf8_lossy(&head).to_string();
-    let path = text
-        .split(' ')
-        .nth(1)
-        .unwrap_or("/")
-        .trim_start_matches('/')
-        .to_owned();
-    let route = routes.lock().unwrap().get(&path).cloned();
-    let _ = match route {
-        None | Some(Route::NotFound) => s.write_all(
-            b"HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnot found",
-        ),
-        Some(Route::Ok {
-            body,
-            chunk,
-            delay_ms,
-        }) => (|| {
-            s.write_all(
-                format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    body.len()
-                )
-                .as_bytes(),
-            )?;
-            for c in body.chunks(chunk.max(1)) {
-                s.write_all(c)?;
-                s.flush()?;
-                if delay_ms > 0 {
-                    std::thread::sleep(Duration::from_millis(delay_ms));
-                }
+}
+
+fn serve(mut s: impl Read + Write, routes: &Routes, requests: &Requests) {
+    let mut pending = Vec::new();
+    let mut b = [0u8; 2048];
+    loop {
+        let end = loop {
+            if let Some(p) = pending.windows(4).position(|w| w == b"\r\n\r\n") {
+                break p + 4;
             }
-            Ok::<(), std::io::Error>(())
-        })(),
-        Some(Route::Cut { body, after }) => (|| {
-            s.write_all(
-                format!(
-                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    body.len()
-                )
-                .as_bytes(),
-            )?;
-            s.write_all(&body[..after])?;
-            s.flush()
-        })(),
-    };
-    let _ = s.flush();
+            match s.read(&mut b) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => pending.extend_from_slice(&b[..n]),
+            }
+        };
+        let head: Vec<u8> = pending.drain(..end).collect();
+        let text = String::from_utf8_lossy(&head).to_string();
+        requests.lock().unwrap().push(text.clone());
+        let path = text
+            .split(' ')
+            .nth(1)
+            .unwrap_or("/")
+            .trim_start_matches('/')
+            .to_owned();
+        let range = range_of(&text);
+        let route = routes.lock().unwrap().get(&path).cloned();
+        let keep_going = match route {
+            None | Some(Route::NotFound) => {
+                let _ = s.write_all(
+                    b"HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnot found",
+                );
+                false
+            }
+            Some(Route::CloseSilently) => false,
+            Some(Route::Ok {
+                body,
+                chunk,
+                delay_ms,
+            }) => (|| {
+                let Some(part) = head_for(&mut s, &body, range, true, "")? else {
+                    return Ok::<bool, std::io::Error>(true);
+                };
+                for c in part.chunks(chunk.max(1)) {
+                    s.write_all(c)?;
+                    s.flush()?;
+                    if delay_ms > 0 {
+                        std::thread::sleep(Duration::from_millis(delay_ms));
+                    }
+                }
+                Ok(true)
+            })()
+            .unwrap_or(false),
+            Some(Route::Cut { body, after }) => {
+                let _ = (|| {
+                    head_for(&mut s, &body, None, false, "Connection: close\r\n")?;
+                    s.write_all(&body[..after.min(body.len())])?;
+                    s.flush()
+                })();
+                false
+            }
+            Some(Route::DropOnce {
+                body,
+                after,
+                dropped,
+            }) => {
+                let first = !dropped.swap(true, std::sync::atomic::Ordering::SeqCst);
+                (|| {
+                    let Some(part) = head_for(&mut s, &body, range, true, "")? else {
+                        return Ok::<bool, std::io::Error>(true);
+                    };
+                    if first {
+                        s.write_all(&part[..after.min(part.len())])?;
+                        s.flush()?;
+                        return Ok(false);
+                    }
+                    s.write_all(part)?;
+                    s.flush()?;
+                    Ok(true)
+                })()
+                .unwrap_or(false)
+            }
+            Some(Route::Stall { body, after }) => {
+                let _ = (|| {
+                    if let Some(part) = head_for(&mut s, &body, range, true, "")? {
+                        s.write_all(&part[..after.min(part.len())])?;
+                    }
+                    s.flush()
+                })();
+                // Silent until the client gives up and closes.
+                while matches!(s.read(&mut b), Ok(n) if n > 0) {}
+                false
+            }
+        };
+        let _ = s.flush();
+        if !keep_going {
+            return;
+        }
+    }
 }
 
 /// A CA, a server certificate for 127.0.0.1 signed by it, and the server config.
