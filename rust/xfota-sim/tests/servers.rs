@@ -185,6 +185,7 @@ fn nginx_https_app_and_modem_in_ranges_of_at_most_2048() {
         )),
         "{out}"
     );
+    eprintln!("{out}");
     assert!(out.contains("| Range: bytes=0-2047 |"), "{out}");
     assert!(
         out.contains("the device fell back to 1920-byte ranges"),
