@@ -630,3 +630,90 @@ impl Job {
 
 /// The `downloader` module's constants, re-exported for the docs and `--check-server`.
 pub use downloader::{MAX_REDIRECTS, TLS_RANGE_MAX};
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    #[derive(Default)]
+    struct Null;
+    impl DfuTarget for Null {
+        fn init(
+            &mut self,
+            _: ImageKind,
+            _: u64,
+            _: &mut dyn FnMut(DownloadEvent),
+        ) -> Result<(), i32> {
+            Ok(())
+        }
+        fn write(&mut self, _: &[u8]) -> Result<(), i32> {
+            Ok(())
+        }
+        fn done(&mut self, _: bool) -> Result<(), i32> {
+            Ok(())
+        }
+        fn schedule_update(&mut self) -> Result<(), i32> {
+            Ok(())
+        }
+    }
+
+    fn run_events(events: &[Event<'_>], cancel_before_stop: bool) -> Vec<DownloadEvent> {
+        let cancel = Arc::new(AtomicBool::new(false));
+        let mut got = Vec::new();
+        let mut sink = |e| got.push(e);
+        let mut f = FotaDownload::new(Null, Some(ImageKind::App), cancel.clone(), &mut sink);
+        let sizes = Sizes {
+            file_size: 100,
+            progress: 50,
+        };
+        for e in events {
+            f.event(sizes, *e);
+        }
+        if cancel_before_stop {
+            cancel.store(true, Ordering::SeqCst);
+        }
+        f.event(sizes, Event::Stopped);
+        got
+    }
+
+    #[test]
+    fn stopped_reports_an_earlier_error_even_after_a_cancel() {
+        // fota_download.c:104-114
+        assert_eq!(
+            run_events(&[Event::Error(Errno::EBADMSG)], true),
+            vec![DownloadEvent::Error(cause::DOWNLOAD_FAILED)]
+        );
+        assert_eq!(run_events(&[], true), vec![DownloadEvent::Cancelled]);
+    }
+
+    #[test]
+    fn socket_errors_are_retried_twice_then_reported() {
+        // Two -EAGAIN retries, the third is INTERNAL (not in the table); -ECONNRESET likewise.
+        assert_eq!(
+            run_events(&[Event::Error(Errno::EAGAIN); 3], false),
+            vec![DownloadEvent::Error(cause::INTERNAL)]
+        );
+        assert_eq!(
+            run_events(&[Event::Error(Errno::EAGAIN); 2], false),
+            vec![DownloadEvent::Finished]
+        );
+    }
+
+    #[test]
+    fn first_fragment_decides_the_type_and_progress_is_per_fragment() {
+        let mut app = crate::image::AppImage::new(100, 1).build();
+        app.truncate(40);
+        assert_eq!(
+            run_events(&[Event::Fragment(&app)], false),
+            vec![DownloadEvent::Progress(50), DownloadEvent::Finished]
+        );
+        assert_eq!(
+            run_events(&[Event::Fragment(&app[..31])], false),
+            vec![DownloadEvent::Error(cause::INVALID_UPDATE)]
+        );
+        assert_eq!(cause_of(Errno::EMLINK), cause::INTERNAL);
+        assert_eq!(cause_of(Errno::ECONNREFUSED), cause::CONNECT_FAILED);
+        assert_eq!(cause_of(Errno::EBADMSG), cause::DOWNLOAD_FAILED);
+    }
+}

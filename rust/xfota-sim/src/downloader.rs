@@ -147,7 +147,7 @@ fn strtoul(s: &[u8]) -> u64 {
 // ---------------------------------------------------------------- events
 
 /// What the downloader tells its client (`struct downloader_evt`).
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 pub enum Event<'a> {
     /// `DOWNLOADER_EVT_FRAGMENT`.
     Fragment(&'a [u8]),

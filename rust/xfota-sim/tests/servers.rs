@@ -584,11 +584,20 @@ fn progress_bar_only_on_a_terminal_never_on_stdout() {
             .unwrap();
     }
     let drawn = tty.join().unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
+    // Read stdout until the download is over, then end the simulator.
+    let mut stdout_pipe = child.stdout.take().unwrap();
+    let mut stdout = Vec::new();
+    let mut b = [0u8; 4096];
+    while !String::from_utf8_lossy(&stdout).contains("#XFOTA: 4,0\r\n") {
+        let n = stdout_pipe.read(&mut b).unwrap();
+        assert!(n > 0, "{:?}", String::from_utf8_lossy(&stdout));
+        stdout.extend_from_slice(&b[..n]);
+    }
     drop(child.stdin.take());
-    let out = child.wait_with_output().unwrap();
+    stdout_pipe.read_to_end(&mut stdout).unwrap();
+    assert!(child.wait().unwrap().success());
     assert!(drawn.contains("download 1 ["), "{drawn:?}");
-    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stdout = String::from_utf8(stdout).unwrap();
     assert!(
         stdout.starts_with("Ready\r\n\r\nOK\r\n\r\n#XFOTA: 1,0,0\r\n"),
         "{stdout:?}"
