@@ -234,7 +234,11 @@ impl<'a> Url<'a> {
         let https = raw
             .get(..8)
             .is_some_and(|h| h.eq_ignore_ascii_case(b"https://"));
-        if !https && !raw.get(..7).is_some_and(|h| h.eq_ignore_ascii_case(b"http://")) {
+        if !https
+            && !raw
+                .get(..7)
+                .is_some_and(|h| h.eq_ignore_ascii_case(b"http://"))
+        {
             return Err(Reject::UrlScheme);
         }
         let start = if https { 8 } else { 7 };

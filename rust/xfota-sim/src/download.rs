@@ -1,28 +1,301 @@
-//! The downloader: HTTP/1.1 GET over a `TcpStream`, HTTPS with rustls (ring provider), the body
-//! streamed into the "flash" file as it arrives, like NCS `fota_download` + `dfu_target`.
+//! `fota_download` and `dfu_target` of sdk-nrf v3.2.1, modelled over the [`crate::downloader`]
+//! model, with the state directory as flash.
+//!
+//! [`FotaDownload`] is `fota_download.c`'s `downloader_callback()` and `stopped()`: image type
+//! detection on the first fragment (`dfu_target_img_type()`), `dfu_target` init/write/done,
+//! progress as `offset * 100 / file_size` for every fragment, the socket retry budget
+//! (`CONFIG_FOTA_SOCKET_RETRIES` = 2), the errno -> `fota_download_error_cause` table, and the
+//! final event (`FINISHED`, `ERROR` or `CANCELLED`). It drives any [`DfuTarget`]: the
+//! simulator's flash ([`Job`]) or `--check-server`'s null target.
 
+use crate::downloader::{self, Client, Downloader, End, Env, Event, Observer, Sizes};
 use crate::image::{self, ImageKind};
+use crate::net::{Errno, Proto, ResponseHead};
 use crate::power;
+use crate::progress::log;
 use crate::state::{McubootState, ModemState, StateDir, MODEM_SCRATCH};
-use std::io::{self, Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
+use std::io::{self, Write};
+use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use xfota_core::cause;
 use xfota_core::{DownloadEvent, ImageType};
 
-/// Error cause for an image of unknown type (neither MCUboot nor modem delta):
-/// `FOTA_DOWNLOAD_ERROR_CAUSE_INVALID_UPDATE` (`#XFOTA: 1,1,2`, "image rejected"), as
-/// `fota_download` does when `dfu_target_img_type()` finds no known type.
+/// `FOTA_DOWNLOAD_ERROR_CAUSE_INVALID_UPDATE`: what an image of unknown type gets
+/// (`fota_download.c:174-176`).
 pub const ERR_UNKNOWN_IMAGE: i32 = cause::INVALID_UPDATE;
+/// `FOTA_DOWNLOAD_ERROR_CAUSE_DFU` (`fota_download.h`).
+pub const CAUSE_DFU: i32 = 6;
+/// `FOTA_DOWNLOAD_ERROR_CAUSE_PROTO_NOT_SUPPORTED`.
+pub const CAUSE_PROTO_NOT_SUPPORTED: i32 = 7;
+/// `FOTA_DOWNLOAD_ERROR_CAUSE_INVALID_CONFIGURATION`.
+pub const CAUSE_INVALID_CONFIGURATION: i32 = 8;
+/// `CONFIG_FOTA_SOCKET_RETRIES` (default 2).
+pub const SOCKET_RETRIES: u32 = 2;
 
-/// How long the server may stay silent before the download fails.
-const IDLE_TIMEOUT: Duration = Duration::from_secs(20);
-/// Socket read timeout: how often the thread looks at its cancel flag.
-const POLL: Duration = Duration::from_millis(50);
+/// Socket receive timeout in milliseconds for every download of this process (the device's
+/// is 30 s; tests shorten it with `--recv-timeout-ms`).
+static RECV_TIMEOUT_MS: AtomicU64 = AtomicU64::new(30_000);
+
+/// Sets the socket receive timeout (`downloader_transport_http_set_config()`'s
+/// `sock_recv_timeo_ms`; `fota_download` leaves it at 30 s).
+pub fn set_recv_timeout(ms: u64) {
+    RECV_TIMEOUT_MS.store(ms.max(1), Ordering::SeqCst);
+}
+
+/// The socket receive timeout in force.
+pub fn recv_timeout() -> Duration {
+    Duration::from_millis(RECV_TIMEOUT_MS.load(Ordering::SeqCst))
+}
+
+/// `downloader_callback()`'s errno -> cause table (`fota_download.c:314-340`).
+pub fn cause_of(e: Errno) -> i32 {
+    match e {
+        Errno::ECONNABORTED | Errno::ECONNREFUSED | Errno::EHOSTUNREACH | Errno::ENETDOWN => {
+            cause::CONNECT_FAILED
+        }
+        Errno::ECONNRESET
+        | Errno::ETIMEDOUT
+        | Errno::EHOSTDOWN
+        | Errno::EBADMSG
+        | Errno::ERANGE
+        | Errno::E2BIG => cause::DOWNLOAD_FAILED,
+        Errno::EPROTONOSUPPORT => CAUSE_PROTO_NOT_SUPPORTED,
+        Errno::EINVAL | Errno::EAFNOSUPPORT => CAUSE_INVALID_CONFIGURATION,
+        _ => cause::INTERNAL,
+    }
+}
+
+/// Name of a cause, for logs.
+pub fn cause_name(c: i32) -> &'static str {
+    match c {
+        cause::CONNECT_FAILED => "CONNECT_FAILED",
+        cause::DOWNLOAD_FAILED => "DOWNLOAD_FAILED",
+        cause::INVALID_UPDATE => "INVALID_UPDATE",
+        cause::TYPE_MISMATCH => "TYPE_MISMATCH",
+        cause::INTERNAL => "INTERNAL",
+        CAUSE_DFU => "DFU",
+        CAUSE_PROTO_NOT_SUPPORTED => "PROTO_NOT_SUPPORTED",
+        CAUSE_INVALID_CONFIGURATION => "INVALID_CONFIGURATION",
+        _ => "?",
+    }
+}
+
+/// A `dfu_target` implementation. Errors are negative errno values as `dfu_target` returns
+/// them (`-EFBIG`, `-EINVAL`, ...).
+pub trait DfuTarget {
+    /// `dfu_target_init()` for `kind` (a dirty modem scratch is erased here, with the erase
+    /// events).
+    fn init(
+        &mut self,
+        kind: ImageKind,
+        file_size: u64,
+        events: &mut dyn FnMut(DownloadEvent),
+    ) -> Result<(), i32>;
+    /// `dfu_target_write()`.
+    fn write(&mut self, data: &[u8]) -> Result<(), i32>;
+    /// `dfu_target_done()`. Scheduling is not the downloader's business here: the firmware
+    /// sets `CONFIG_FOTA_CLIENT_AUTOSCHEDULE_UPDATE=n` and the core asks for
+    /// `dfu_target_schedule_update(0)` once its record is saved (`SimPort::schedule_update`).
+    fn done(&mut self, successful: bool) -> Result<(), i32>;
+}
+
+const EINVAL: i32 = 22;
+const EFBIG: i32 = 27;
+
+/// `fota_download.c`: the downloader's client.
+pub struct FotaDownload<'a, T: DfuTarget> {
+    target: T,
+    expected: Option<ImageKind>,
+    first_fragment: bool,
+    initialized: bool,
+    socket_retries_left: u32,
+    error_state: i32,
+    cancel: Arc<AtomicBool>,
+    sink: &'a mut dyn FnMut(DownloadEvent),
+    /// The image type of the first fragment.
+    pub image: Option<ImageKind>,
+    /// The last downloader error event.
+    pub last_errno: Option<Errno>,
+    /// The final event sent (`FINISHED`, `ERROR`, `CANCELLED`).
+    pub outcome: Option<DownloadEvent>,
+}
+
+impl<'a, T: DfuTarget> FotaDownload<'a, T> {
+    /// A client for one `fota_download_start_with_image_type()`; `expected` `None` is
+    /// `DFU_TARGET_IMAGE_TYPE_ANY`.
+    pub fn new(
+        target: T,
+        expected: Option<ImageKind>,
+        cancel: Arc<AtomicBool>,
+        sink: &'a mut dyn FnMut(DownloadEvent),
+    ) -> Self {
+        Self {
+            target,
+            expected,
+            first_fragment: true,
+            initialized: false,
+            socket_retries_left: SOCKET_RETRIES,
+            error_state: cause::NO_ERROR,
+            cancel,
+            sink,
+            image: None,
+            last_errno: None,
+            outcome: None,
+        }
+    }
+
+    /// The DFU target.
+    pub fn target(&self) -> &T {
+        &self.target
+    }
+
+    fn send(&mut self, e: DownloadEvent) {
+        if matches!(
+            e,
+            DownloadEvent::Finished | DownloadEvent::Error(_) | DownloadEvent::Cancelled
+        ) {
+            self.outcome = Some(e);
+        }
+        (self.sink)(e);
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::SeqCst)
+    }
+
+    /// `error_and_close`.
+    fn fail(&mut self, cause: i32) -> i32 {
+        self.error_state = cause;
+        if self.initialized {
+            let _ = self.target.done(false);
+        }
+        -1
+    }
+
+    /// `stopped()` (`fota_download.c:104`): an error set before the stop wins over a cancel.
+    fn stopped(&mut self) {
+        if self.error_state != cause::NO_ERROR {
+            let c = self.error_state;
+            self.send(DownloadEvent::Error(c));
+        } else if self.cancelled() {
+            self.send(DownloadEvent::Cancelled);
+        } else {
+            self.send(DownloadEvent::Finished);
+        }
+    }
+
+    /// Starts and runs the whole download (the download thread), then returns how it ended.
+    pub fn run(
+        &mut self,
+        host: &str,
+        file: &str,
+        sec_tag: Option<u32>,
+        env: &Env<'_>,
+        obs: &mut dyn Observer,
+    ) -> (End, Option<Downloader>) {
+        match Downloader::start(host, file, sec_tag) {
+            Err(e) => {
+                // fota_download() returns the error synchronously; the core's URL grammar
+                // keeps this from happening through AT#XFOTA.
+                log(format_args!("xfota-sim: download not started: {e}"));
+                self.last_errno = Some(e);
+                self.error_state = cause_of(e);
+                self.stopped();
+                (End::Stopped, None)
+            }
+            Ok(mut dl) => {
+                let end = dl.run(env, self, obs);
+                (end, Some(dl))
+            }
+        }
+    }
+}
+
+impl<T: DfuTarget> Client for FotaDownload<'_, T> {
+    fn event(&mut self, sizes: Sizes, event: Event<'_>) -> i32 {
+        match event {
+            Event::Fragment(data) => {
+                if self.cancelled() {
+                    // The fragment in flight when the cancel came: the host side resets the
+                    // target right after, so it is not written.
+                    return 0;
+                }
+                if self.first_fragment {
+                    self.first_fragment = false;
+                    let kind = image::img_type(data);
+                    self.image = Some(kind);
+                    if kind == ImageKind::Unknown {
+                        return self.fail(ERR_UNKNOWN_IMAGE);
+                    }
+                    if self.expected.is_some_and(|e| e != kind) {
+                        return self.fail(cause::TYPE_MISMATCH);
+                    }
+                    let sink = &mut self.sink;
+                    let r = self.target.init(kind, sizes.file_size, &mut |e| sink(e));
+                    match r {
+                        Ok(()) => self.initialized = true,
+                        Err(e) if e == -EFBIG => return self.fail(cause::INVALID_UPDATE),
+                        Err(_) => return self.fail(CAUSE_DFU),
+                    }
+                    // dfu_target_offset_get(): 0 after init (see docs: no resume from flash).
+                }
+                match self.target.write(data) {
+                    Ok(()) => {}
+                    Err(e) if e == -EINVAL => return self.fail(cause::INVALID_UPDATE),
+                    Err(_) => return self.fail(CAUSE_DFU),
+                }
+                if sizes.file_size == 0 {
+                    return self.fail(cause::INTERNAL);
+                }
+                let pct = sizes.progress * 100 / sizes.file_size;
+                self.send(DownloadEvent::Progress(
+                    i32::try_from(pct).unwrap_or(i32::MAX),
+                ));
+                0
+            }
+            Event::Done => {
+                if self.cancelled() {
+                    // The host already dropped this download: nothing is scheduled.
+                    self.stopped();
+                    return 0;
+                }
+                if let Err(e) = self.target.done(true) {
+                    // fota_download.c:280-284 sets the error and returns -1, but the
+                    // downloader ignores DONE's return value (downloader.c:320-324) and has
+                    // already suspended: no event follows, as on the device.
+                    log(format_args!(
+                        "xfota-sim: dfu_target_done failed ({e}): no event"
+                    ));
+                    return self.fail(CAUSE_DFU);
+                }
+                self.send(DownloadEvent::Finished);
+                0
+            }
+            Event::Error(e) => {
+                self.last_errno = Some(e);
+                if self.socket_retries_left > 0 && matches!(e, Errno::ECONNRESET | Errno::EAGAIN) {
+                    self.socket_retries_left -= 1;
+                    log(format_args!(
+                        "xfota-sim: download socket error {e}, {} retries left",
+                        self.socket_retries_left
+                    ));
+                    return 0;
+                }
+                self.fail(cause_of(e))
+            }
+            Event::Stopped => {
+                self.stopped();
+                0
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------- the simulator's flash
 
 /// The flash: the state directory plus the in-memory copies of its state files. Everything
 /// that writes it holds the lock; a download checks its cancel flag under the lock before each
@@ -49,6 +322,120 @@ impl Flash {
 pub fn lock(flash: &Mutex<Flash>) -> MutexGuard<'_, Flash> {
     flash.lock().unwrap_or_else(|e| e.into_inner())
 }
+
+/// Erases the modem scratch: removes the file and clears dirty/pending (one atomic state write).
+pub fn erase_scratch(dir: &StateDir, m: &mut ModemState) -> io::Result<()> {
+    dir.remove(MODEM_SCRATCH)?;
+    m.dirty = false;
+    m.pending = false;
+    dir.save_modem(m)
+}
+
+fn eio(e: &io::Error) -> i32 {
+    -e.raw_os_error().unwrap_or(5)
+}
+
+/// `dfu_target_mcuboot` / `dfu_target_modem_delta` over the state directory.
+struct FlashTarget {
+    flash: Arc<Mutex<Flash>>,
+    cancel: Arc<AtomicBool>,
+    erase_ms: u64,
+    image: Option<ImageKind>,
+    file: Option<std::fs::File>,
+}
+
+impl FlashTarget {
+    fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::SeqCst)
+    }
+}
+
+impl DfuTarget for FlashTarget {
+    fn init(
+        &mut self,
+        kind: ImageKind,
+        _file_size: u64,
+        events: &mut dyn FnMut(DownloadEvent),
+    ) -> Result<(), i32> {
+        self.image = Some(kind);
+        match kind {
+            ImageKind::App => {
+                let f = lock(&self.flash);
+                if self.cancelled() {
+                    return Ok(());
+                }
+                let mut m = f.mcuboot().map_err(|e| eio(&e))?;
+                if m.pending {
+                    m.pending = false;
+                    f.dir.save_mcuboot(&m).map_err(|e| eio(&e))?;
+                }
+                self.file = Some(
+                    f.dir
+                        .create_flash(m.secondary_file())
+                        .map_err(|e| eio(&e))?,
+                );
+                Ok(())
+            }
+            ImageKind::Modem => {
+                // dfu_target_modem_delta_init(): a dirty scratch is erased first, with
+                // ERASE_PENDING and ERASE_DONE (dfu_target_modem_delta.c:107-118).
+                let dirty = lock(&self.flash).modem().map_err(|e| eio(&e))?.dirty;
+                if dirty {
+                    events(DownloadEvent::ErasePending);
+                    let until = Instant::now() + Duration::from_millis(self.erase_ms);
+                    while Instant::now() < until {
+                        if self.cancelled() {
+                            // Cancelled during the erase: the scratch stays dirty.
+                            return Ok(());
+                        }
+                        std::thread::sleep(
+                            Duration::from_millis(20)
+                                .min(until.saturating_duration_since(Instant::now())),
+                        );
+                    }
+                }
+                let f = lock(&self.flash);
+                if self.cancelled() {
+                    return Ok(());
+                }
+                let mut m = f.modem().map_err(|e| eio(&e))?;
+                if dirty {
+                    erase_scratch(&f.dir, &mut m).map_err(|e| eio(&e))?;
+                    events(DownloadEvent::Erased);
+                }
+                m.dirty = true;
+                m.pending = false;
+                f.dir.save_modem(&m).map_err(|e| eio(&e))?;
+                self.file = Some(f.dir.create_flash(MODEM_SCRATCH).map_err(|e| eio(&e))?);
+                Ok(())
+            }
+            ImageKind::Unknown => Err(-EINVAL),
+        }
+    }
+
+    fn write(&mut self, data: &[u8]) -> Result<(), i32> {
+        let _guard = lock(&self.flash);
+        if self.cancelled() {
+            return Ok(());
+        }
+        let Some(file) = self.file.as_mut() else {
+            return Err(-13); // EACCES: no target
+        };
+        power::point("flash");
+        file.write_all(data).map_err(|e| eio(&e))
+    }
+
+    fn done(&mut self, successful: bool) -> Result<(), i32> {
+        if successful {
+            if let Some(f) = &self.file {
+                f.sync_all().map_err(|e| eio(&e))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------- the simulator's download
 
 /// Messages for the main loop.
 #[derive(Debug)]
@@ -95,27 +482,60 @@ pub struct Job {
     pub tx: Sender<Msg>,
 }
 
-enum Fail {
-    /// Cancelled: end silently (the core already reported).
-    Cancelled,
-    /// Error cause for the core.
-    Cause(i32, String),
+/// The simulator's log of the wire: connections, redirects, errors (not every range request).
+struct LogObserver {
+    session: u16,
 }
 
-/// `FOTA_DOWNLOAD_ERROR_CAUSE_DOWNLOAD_FAILED`: HTTP status, short body, TLS, timeouts.
-fn failed(msg: impl Into<String>) -> Fail {
-    Fail::Cause(cause::DOWNLOAD_FAILED, msg.into())
-}
-
-/// `FOTA_DOWNLOAD_ERROR_CAUSE_CONNECT_FAILED`: no credentials, resolve or connect failed.
-fn connect_failed(msg: impl Into<String>) -> Fail {
-    Fail::Cause(cause::CONNECT_FAILED, msg.into())
-}
-
-/// Local flash (file) errors: `FOTA_DOWNLOAD_ERROR_CAUSE_INTERNAL`.
-impl From<io::Error> for Fail {
-    fn from(e: io::Error) -> Self {
-        Fail::Cause(cause::INTERNAL, format!("flash i/o: {e}"))
+impl Observer for LogObserver {
+    fn connected(&mut self, hostname: &str, addr: SocketAddr, proto: Proto) {
+        log(format_args!(
+            "xfota-sim: download {}: connected to {hostname} ({addr}, {})",
+            self.session,
+            if proto == Proto::Tls {
+                "TLS 1.2"
+            } else {
+                "TCP"
+            }
+        ));
+    }
+    fn connect_failed(&mut self, err: &crate::net::ConnectError) {
+        log(format_args!(
+            "xfota-sim: download {}: connect failed ({}): {}",
+            self.session, err.errno, err.detail
+        ));
+    }
+    fn response(&mut self, head: &ResponseHead) {
+        if head.status != Some(200) && head.status != Some(206) || head.too_big_for_modem {
+            log(format_args!(
+                "xfota-sim: download {}: {:?}{}",
+                self.session,
+                head.status_line,
+                if head.too_big_for_modem {
+                    " (too big for the modem's TLS buffer)"
+                } else {
+                    ""
+                }
+            ));
+        }
+    }
+    fn redirect(&mut self, location: &str) {
+        log(format_args!(
+            "xfota-sim: download {}: redirected to {location:?}",
+            self.session
+        ));
+    }
+    fn range_shrunk(&mut self, range: u32) {
+        log(format_args!(
+            "xfota-sim: download {}: EMSGSIZE, ranges of {range} bytes from now on",
+            self.session
+        ));
+    }
+    fn error(&mut self, errno: Errno) {
+        log(format_args!(
+            "xfota-sim: download {}: error {errno}",
+            self.session
+        ));
     }
 }
 
@@ -128,345 +548,143 @@ impl Job {
         });
     }
 
-    fn send_cancelled(&self) {
-        eprintln!("xfota-sim: download {} cancelled", self.session);
-        self.send(DownloadEvent::Cancelled);
-    }
-
-    fn cancelled(&self) -> bool {
-        self.cancel.load(Ordering::SeqCst)
-    }
-
-    /// Runs the download to its end; sends Finished or Error (nothing when cancelled).
+    /// Runs the download to its end (the downloader's thread); the last event is `Finished`,
+    /// `Error(cause)` or `Cancelled`, as `fota_download` sends them.
     pub fn run(self) {
-        match self.download() {
-            Ok(()) => self.send(DownloadEvent::Finished),
-            // Like fota_download_cancel(): CANCELLED comes later, from the download thread;
-            // the core has already reported the cancel and swallows this echo.
-            Err(Fail::Cancelled) => self.send_cancelled(),
-            Err(Fail::Cause(cause, msg)) => {
-                if self.cancelled() {
-                    self.send_cancelled();
-                } else {
-                    eprintln!("xfota-sim: download failed (cause {cause}): {msg}");
-                    self.send(DownloadEvent::Error(cause));
-                }
-            }
-        }
-    }
-
-    fn download(&self) -> Result<(), Fail> {
-        let (https, authority) = if let Some(a) = self.host.strip_prefix("https://") {
-            (true, a)
-        } else if let Some(a) = self.host.strip_prefix("http://") {
-            (false, a)
-        } else {
-            return Err(connect_failed("bad scheme"));
+        let target = FlashTarget {
+            flash: self.flash.clone(),
+            cancel: self.cancel.clone(),
+            erase_ms: self.erase_ms,
+            image: None,
+            file: None,
         };
-        let (name, port) = split_authority(authority, if https { 443 } else { 80 })
-            .ok_or_else(|| connect_failed("bad authority"))?;
-        let tls = if https {
-            Some(self.tls_config()?)
-        } else {
-            None
-        };
-        let tcp = connect(&name, port, &self.cancel)?;
-        tcp.set_read_timeout(Some(POLL))?;
-        tcp.set_write_timeout(Some(Duration::from_secs(10)))?;
-        let mut stream: Box<dyn ReadWrite> = match tls {
-            Some(cfg) => {
-                let server = rustls::pki_types::ServerName::try_from(name.clone())
-                    .map_err(|e| failed(format!("server name: {e}")))?;
-                let conn = rustls::ClientConnection::new(cfg, server)
-                    .map_err(|e| failed(format!("tls: {e}")))?;
-                Box::new(rustls::StreamOwned::new(conn, tcp))
-            }
-            None => Box::new(tcp),
-        };
-        let request = format!(
-            "GET /{} HTTP/1.1\r\nHost: {authority}\r\nUser-Agent: xfota-sim\r\nAccept: */*\r\nConnection: close\r\n\r\n",
-            self.file
-        );
-        write_all(&mut *stream, request.as_bytes(), &self.cancel)?;
-        let (total, mut pending) = self.read_head(&mut *stream)?;
-
-        // Collect the first bytes to learn the image type, as dfu_target_img_type() does.
-        let need = total.min(8);
-        let mut buf = vec![0u8; 4096];
-        while (pending.len() as u64) < need {
-            let n = self.read_some(&mut *stream, &mut buf)?;
-            pending.extend_from_slice(buf.get(..n).unwrap_or(&[]));
-        }
-        let kind = image::detect(&pending);
         let expected = match self.image {
             ImageType::App => ImageKind::App,
             ImageType::Modem => ImageKind::Modem,
         };
-        if kind == ImageKind::Unknown {
-            return Err(Fail::Cause(ERR_UNKNOWN_IMAGE, "unknown image type".into()));
-        }
-        if kind != expected {
-            return Err(Fail::Cause(
-                cause::TYPE_MISMATCH,
-                format!("image is {kind:?}, expected {expected:?}"),
-            ));
-        }
-        let mut file = self.open_target()?;
-
-        let mut received: u64 = 0;
-        let mut last_pct: Option<u64> = None;
-        loop {
-            if !pending.is_empty() {
-                let take = pending
-                    .len()
-                    .min(usize::try_from(total - received).unwrap_or(0));
-                let chunk = pending.get(..take).unwrap_or(&[]);
-                {
-                    let _guard = lock(&self.flash);
-                    if self.cancelled() {
-                        return Err(Fail::Cancelled);
-                    }
-                    power::point("flash");
-                    file.write_all(chunk)?;
-                }
-                received += take as u64;
-                let pct = received * 100 / total;
-                if last_pct != Some(pct) {
-                    last_pct = Some(pct);
-                    self.send(DownloadEvent::Progress(i32::try_from(pct).unwrap_or(100)));
-                }
-                pending.clear();
-            }
-            if received >= total {
-                break;
-            }
-            let n = self.read_some(&mut *stream, &mut buf)?;
-            pending.extend_from_slice(buf.get(..n).unwrap_or(&[]));
-        }
-        self.finish(&file)
-    }
-
-    fn tls_config(&self) -> Result<Arc<rustls::ClientConfig>, Fail> {
-        use rustls::pki_types::pem::PemObject;
-        use rustls::pki_types::CertificateDer;
-        let tag = self
-            .sec_tag
-            .ok_or_else(|| connect_failed("https without sec_tag"))?;
-        let dir = self
-            .sec_tag_dir
+        let env = Env {
+            sec_tag_dir: self.sec_tag_dir.as_deref(),
+            recv_timeout: recv_timeout(),
+            cancel: &self.cancel,
+            idle_reconnect_limit: None,
+        };
+        let mut sink = |e: DownloadEvent| self.send(e);
+        let mut fota = FotaDownload::new(target, Some(expected), self.cancel.clone(), &mut sink);
+        let mut obs = LogObserver {
+            session: self.session,
+        };
+        let (_, dl) = fota.run(&self.host, &self.file, self.sec_tag, &env, &mut obs);
+        let stats = dl
             .as_ref()
-            .ok_or_else(|| connect_failed("https needs --sec-tag-dir"))?;
-        let path = dir.join(tag.to_string()).join("ca-cert.pem");
-        let pem = std::fs::read(&path)
-            .map_err(|e| connect_failed(format!("sec_tag {tag}: {}: {e}", path.display())))?;
-        let mut roots = rustls::RootCertStore::empty();
-        for cert in CertificateDer::pem_slice_iter(&pem) {
-            let cert = cert.map_err(|e| failed(format!("{}: {e}", path.display())))?;
-            roots
-                .add(cert)
-                .map_err(|e| failed(format!("{}: {e}", path.display())))?;
-        }
-        if roots.is_empty() {
-            return Err(failed(format!("{}: no certificate", path.display())));
-        }
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let cfg = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| failed(format!("tls: {e}")))?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        Ok(Arc::new(cfg))
-    }
-
-    /// Reads until the end of the response head; returns Content-Length and the body bytes
-    /// that came with the head.
-    fn read_head(&self, stream: &mut dyn ReadWrite) -> Result<(u64, Vec<u8>), Fail> {
-        let mut head = Vec::new();
-        let mut buf = [0u8; 1024];
-        let end = loop {
-            if let Some(p) = head.windows(4).position(|w| w == b"\r\n\r\n") {
-                break p;
-            }
-            if head.len() > 16 * 1024 {
-                return Err(failed("response head too long"));
-            }
-            let n = self.read_some(stream, &mut buf)?;
-            head.extend_from_slice(buf.get(..n).unwrap_or(&[]));
+            .map(|d| (d.stats, d.sizes()))
+            .unwrap_or_default();
+        let outcome = match fota.outcome {
+            Some(DownloadEvent::Finished) => "finished".to_owned(),
+            Some(DownloadEvent::Cancelled) => "cancelled".to_owned(),
+            Some(DownloadEvent::Error(c)) => format!(
+                "failed, cause {c} ({}){}",
+                cause_name(c),
+                fota.last_errno
+                    .map(|e| format!(", last error {e}"))
+                    .unwrap_or_default()
+            ),
+            _ => "ended".to_owned(),
         };
-        let body = head.split_off(end + 4);
-        let text = String::from_utf8_lossy(&head);
-        let mut lines = text.split("\r\n");
-        let status = lines.next().unwrap_or("");
-        let code = status.split(' ').nth(1).unwrap_or("");
-        if !status.starts_with("HTTP/1.") || code != "200" {
-            return Err(failed(format!("HTTP status {status:?}")));
-        }
-        let mut length = None;
-        for line in lines {
-            let Some((k, v)) = line.split_once(':') else {
-                continue;
-            };
-            let (k, v) = (k.trim(), v.trim());
-            if k.eq_ignore_ascii_case("content-length") {
-                length = v.parse::<u64>().ok();
-            } else if k.eq_ignore_ascii_case("transfer-encoding")
-                && !v.eq_ignore_ascii_case("identity")
-            {
-                return Err(failed("chunked transfer encoding is not supported"));
-            }
-        }
-        match length {
-            Some(0) => Err(failed("empty image")),
-            Some(n) => Ok((n, body)),
-            None => Err(failed("no Content-Length")),
-        }
-    }
-
-    /// One read with cancel checks; EOF is an error (the body is shorter than announced).
-    fn read_some(&self, stream: &mut dyn ReadWrite, buf: &mut [u8]) -> Result<usize, Fail> {
-        let start = Instant::now();
-        loop {
-            if self.cancelled() {
-                return Err(Fail::Cancelled);
-            }
-            match stream.read(buf) {
-                Ok(0) => return Err(failed("connection closed before the end of the image")),
-                Ok(n) => return Ok(n),
-                Err(e) if retryable(&e) => {
-                    if start.elapsed() > IDLE_TIMEOUT {
-                        return Err(failed("server silent for too long"));
-                    }
-                }
-                Err(e) => return Err(failed(format!("read: {e}"))),
-            }
-        }
-    }
-
-    /// Prepares the slot: app → truncate the secondary; modem → erase a dirty scratch first
-    /// (ErasePending/Erased events), then mark it dirty.
-    fn open_target(&self) -> Result<std::fs::File, Fail> {
-        match self.image {
-            ImageType::App => {
-                let f = lock(&self.flash);
-                if self.cancelled() {
-                    return Err(Fail::Cancelled);
-                }
-                let mut m = f.mcuboot()?;
-                if m.pending {
-                    m.pending = false;
-                    f.dir.save_mcuboot(&m)?;
-                }
-                Ok(f.dir.create_flash(m.secondary_file())?)
-            }
-            ImageType::Modem => {
-                let dirty = lock(&self.flash).modem()?.dirty;
-                if dirty {
-                    self.send(DownloadEvent::ErasePending);
-                    let until = Instant::now() + Duration::from_millis(self.erase_ms);
-                    while Instant::now() < until {
-                        if self.cancelled() {
-                            return Err(Fail::Cancelled);
-                        }
-                        std::thread::sleep(
-                            POLL.min(until.saturating_duration_since(Instant::now())),
-                        );
-                    }
-                }
-                let f = lock(&self.flash);
-                if self.cancelled() {
-                    return Err(Fail::Cancelled);
-                }
-                let mut m = f.modem()?;
-                if dirty {
-                    erase_scratch(&f.dir, &mut m)?;
-                    self.send(DownloadEvent::Erased);
-                }
-                m.dirty = true;
-                m.pending = false;
-                f.dir.save_modem(&m)?;
-                Ok(f.dir.create_flash(MODEM_SCRATCH)?)
-            }
-        }
-    }
-
-    /// `dfu_target_done(true)`: flush. Scheduling the update is a separate step
-    /// (`CONFIG_FOTA_CLIENT_AUTOSCHEDULE_UPDATE=n`): the core asks for it once the record is
-    /// saved.
-    fn finish(&self, file: &std::fs::File) -> Result<(), Fail> {
-        let _f = lock(&self.flash);
-        if self.cancelled() {
-            return Err(Fail::Cancelled);
-        }
-        file.sync_all()?;
-        Ok(())
+        log(format_args!(
+            "xfota-sim: download {} {outcome}: {} of {} bytes, {} requests, {} connections, {} redirects",
+            self.session,
+            stats.1.progress,
+            stats.1.file_size,
+            stats.0.requests,
+            stats.0.connections,
+            stats.0.redirects
+        ));
     }
 }
 
-/// Erases the modem scratch: removes the file and clears dirty/pending (one atomic state write).
-pub fn erase_scratch(dir: &StateDir, m: &mut ModemState) -> io::Result<()> {
-    dir.remove(MODEM_SCRATCH)?;
-    m.dirty = false;
-    m.pending = false;
-    dir.save_modem(m)
-}
+/// The `downloader` module's constants, re-exported for the docs and `--check-server`.
+pub use downloader::{MAX_REDIRECTS, TLS_RANGE_MAX};
 
-trait ReadWrite: Read + Write + Send {}
-impl<T: Read + Write + Send> ReadWrite for T {}
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
 
-fn write_all(stream: &mut dyn ReadWrite, mut data: &[u8], cancel: &AtomicBool) -> Result<(), Fail> {
-    while !data.is_empty() {
-        if cancel.load(Ordering::SeqCst) {
-            return Err(Fail::Cancelled);
+    #[derive(Default)]
+    struct Null;
+    impl DfuTarget for Null {
+        fn init(
+            &mut self,
+            _: ImageKind,
+            _: u64,
+            _: &mut dyn FnMut(DownloadEvent),
+        ) -> Result<(), i32> {
+            Ok(())
         }
-        match stream.write(data) {
-            Ok(0) => return Err(failed("connection closed while sending the request")),
-            Ok(n) => data = data.get(n..).unwrap_or(&[]),
-            Err(e) if retryable(&e) => {}
-            Err(e) => return Err(failed(format!("write: {e}"))),
+        fn write(&mut self, _: &[u8]) -> Result<(), i32> {
+            Ok(())
+        }
+        fn done(&mut self, _: bool) -> Result<(), i32> {
+            Ok(())
         }
     }
-    stream.flush().map_err(|e| failed(format!("write: {e}")))
-}
 
-/// `host[:port]` or `[v6][:port]` → (host without brackets, port).
-pub fn split_authority(authority: &str, default_port: u16) -> Option<(String, u16)> {
-    if let Some(rest) = authority.strip_prefix('[') {
-        let (host, after) = rest.split_once(']')?;
-        let port = match after.strip_prefix(':') {
-            Some(p) => p.parse().ok()?,
-            None if after.is_empty() => default_port,
-            None => return None,
+    fn run_events(events: &[Event<'_>], cancel_before_stop: bool) -> Vec<DownloadEvent> {
+        let cancel = Arc::new(AtomicBool::new(false));
+        let mut got = Vec::new();
+        let mut sink = |e| got.push(e);
+        let mut f = FotaDownload::new(Null, Some(ImageKind::App), cancel.clone(), &mut sink);
+        let sizes = Sizes {
+            file_size: 100,
+            progress: 50,
         };
-        Some((host.to_owned(), port))
-    } else {
-        match authority.split_once(':') {
-            Some((h, p)) => Some((h.to_owned(), p.parse().ok()?)),
-            None => Some((authority.to_owned(), default_port)),
+        for e in events {
+            f.event(sizes, *e);
         }
+        if cancel_before_stop {
+            cancel.store(true, Ordering::SeqCst);
+        }
+        f.event(sizes, Event::Stopped);
+        got
     }
-}
 
-fn connect(host: &str, port: u16, cancel: &AtomicBool) -> Result<TcpStream, Fail> {
-    let addrs = (host, port)
-        .to_socket_addrs()
-        .map_err(|e| connect_failed(format!("resolve {host}: {e}")))?;
-    let mut last = None;
-    for addr in addrs {
-        if cancel.load(Ordering::SeqCst) {
-            return Err(Fail::Cancelled);
-        }
-        match TcpStream::connect_timeout(&addr, Duration::from_secs(5)) {
-            Ok(s) => return Ok(s),
-            Err(e) => last = Some(e),
-        }
+    #[test]
+    fn stopped_reports_an_earlier_error_even_after_a_cancel() {
+        // fota_download.c:104-114
+        assert_eq!(
+            run_events(&[Event::Error(Errno::EBADMSG)], true),
+            vec![DownloadEvent::Error(cause::DOWNLOAD_FAILED)]
+        );
+        assert_eq!(run_events(&[], true), vec![DownloadEvent::Cancelled]);
     }
-    Err(connect_failed(format!("connect {host}:{port}: {last:?}")))
-}
 
-/// A socket timeout or interruption: try again (after checking for a cancel).
-fn retryable(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
-    )
+    #[test]
+    fn socket_errors_are_retried_twice_then_reported() {
+        // Two -EAGAIN retries, the third is INTERNAL (not in the table); -ECONNRESET likewise.
+        assert_eq!(
+            run_events(&[Event::Error(Errno::EAGAIN); 3], false),
+            vec![DownloadEvent::Error(cause::INTERNAL)]
+        );
+        assert_eq!(
+            run_events(&[Event::Error(Errno::EAGAIN); 2], false),
+            vec![DownloadEvent::Finished]
+        );
+    }
+
+    #[test]
+    fn first_fragment_decides_the_type_and_progress_is_per_fragment() {
+        let mut app = crate::image::AppImage::new(100, 1).build();
+        app.truncate(40);
+        assert_eq!(
+            run_events(&[Event::Fragment(&app)], false),
+            vec![DownloadEvent::Progress(50), DownloadEvent::Finished]
+        );
+        assert_eq!(
+            run_events(&[Event::Fragment(&app[..31])], false),
+            vec![DownloadEvent::Error(cause::INVALID_UPDATE)]
+        );
+        assert_eq!(cause_of(Errno::EMLINK), cause::INTERNAL);
+        assert_eq!(cause_of(Errno::ECONNREFUSED), cause::CONNECT_FAILED);
+        assert_eq!(cause_of(Errno::EBADMSG), cause::DOWNLOAD_FAILED);
+    }
 }

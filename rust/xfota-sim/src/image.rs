@@ -58,6 +58,18 @@ pub fn detect(first: &[u8]) -> ImageKind {
     }
 }
 
+/// `MIN_SIZE_IDENTIFY_BUF` of `dfu_target.c:42`.
+pub const MIN_SIZE_IDENTIFY: usize = 32;
+
+/// `dfu_target_img_type()` (`dfu_target.c:49-76`) on the first fragment: fewer than 32 bytes
+/// are no known type; then MCUboot magic at offset 0, modem delta magic at offset 4.
+pub fn img_type(first: &[u8]) -> ImageKind {
+    if first.len() < MIN_SIZE_IDENTIFY {
+        return ImageKind::Unknown;
+    }
+    detect(first)
+}
+
 /// A deterministic pseudo-random body (xorshift64*), so images are reproducible from a seed.
 pub fn pseudo_random(len: usize, seed: u64) -> Vec<u8> {
     let mut x = seed | 1;
@@ -271,11 +283,36 @@ pub const MODEM_RESULT_UUID: i32 = 0x440_0004;
 /// Modem DFU result: voltage low (the update stays scheduled).
 pub const MODEM_RESULT_VOLTAGE_LOW: i32 = 0x440_0005;
 
+/// Whether `img` is in the simulator's test format: version 1, the delta magic, and exactly
+/// its 80-byte header plus the payload length it announces. Any other modem delta (a real one
+/// from Nordic, for instance) is foreign.
+pub fn is_test_format(img: &[u8]) -> bool {
+    le_u32(img, 0) == Some(MODEM_FORMAT_VERSION)
+        && le_u32(img, 4) == Some(MODEM_DELTA_MAGIC)
+        && le_u32(img, 40)
+            .and_then(|n| (n as usize).checked_add(MODEM_HEADER_LEN))
+            .is_some_and(|total| total == img.len())
+}
+
+/// The firmware UUID a foreign delta installs: the first 16 bytes of its SHA-256 (the
+/// simulator cannot read Nordic's delta format; this names the result after its content).
+pub fn foreign_uuid(img: &[u8]) -> [u8; 16] {
+    let d = Sha256::digest(img);
+    let mut u = [0u8; 16];
+    u.copy_from_slice(d.get(..16).unwrap_or(&[0; 16]));
+    u
+}
+
 /// What the simulated modem does with the scratch contents at boot: the DFU result and, on
-/// success, the new firmware UUID.
+/// success, the new firmware UUID. A delta `dfu_target` accepted (delta magic at offset 4)
+/// that is not in the test format is applied; the test format is checked as documented.
 pub fn apply_modem(scratch: &[u8], running_uuid: &[u8; 16]) -> (i32, Option<[u8; 16]>) {
-    let header_ok = le_u32(scratch, 0) == Some(MODEM_FORMAT_VERSION)
-        && le_u32(scratch, 4) == Some(MODEM_DELTA_MAGIC);
+    if le_u32(scratch, 4) != Some(MODEM_DELTA_MAGIC) {
+        return (MODEM_RESULT_INTERNAL, None);
+    }
+    if !is_test_format(scratch) {
+        return (MODEM_RESULT_OK, Some(foreign_uuid(scratch)));
+    }
     let (Some(src), Some(dst), Some(len), Some(forced), Some(digest)) = (
         scratch.get(8..24),
         scratch.get(24..40),
@@ -285,9 +322,6 @@ pub fn apply_modem(scratch: &[u8], running_uuid: &[u8; 16]) -> (i32, Option<[u8;
     ) else {
         return (MODEM_RESULT_INTERNAL, None);
     };
-    if !header_ok {
-        return (MODEM_RESULT_INTERNAL, None);
-    }
     if src != running_uuid {
         return (MODEM_RESULT_UUID, None);
     }
@@ -344,5 +378,22 @@ mod tests {
             (MODEM_RESULT_UUID, None)
         );
         assert_eq!(detect(b"hello world"), ImageKind::Unknown);
+        // A payload cut short is no longer the test format: it is applied as a foreign delta.
+        let cut = &img[..img.len() - 1];
+        assert!(!is_test_format(cut) && is_test_format(&img));
+    }
+
+    #[test]
+    fn foreign_delta_is_applied_and_named_after_its_content() {
+        let mut img = vec![0u8; 300];
+        img[4..8].copy_from_slice(&MODEM_DELTA_MAGIC.to_le_bytes());
+        img[100] = 7;
+        assert_eq!(img_type(&img), ImageKind::Modem);
+        assert_eq!(img_type(&img[..31]), ImageKind::Unknown);
+        assert_eq!(
+            apply_modem(&img, &MODEM_FACTORY_UUID),
+            (MODEM_RESULT_OK, Some(foreign_uuid(&img)))
+        );
+        assert_ne!(foreign_uuid(&img), foreign_uuid(&img[..299]));
     }
 }

@@ -4,8 +4,13 @@
 //! The binary is the product; the library exposes its parts to the integration tests (image
 //! writers, state directory decoding). See `docs/simulator.md`.
 
+pub mod check;
 pub mod download;
+pub mod downloader;
 pub mod image;
+pub mod modem;
+pub mod net;
 pub mod power;
+pub mod progress;
 pub mod sim;
 pub mod state;

@@ -13,8 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use xfota_core::record::RECORD_LEN;
 use xfota_core::{
-    Config, DownloadEvent, DownloadRequest, ErasePoll, Fota, ImageType, LineResult, Log, Out, Port,
-    Slot,
+    Config, DownloadRequest, ErasePoll, Fota, ImageType, LineResult, Log, Out, Port, Slot,
 };
 
 /// Simulator options.
@@ -310,20 +309,13 @@ fn boot(
     Ok(dev)
 }
 
-fn progress_bar(p: i32) {
-    let filled = usize::try_from(p.clamp(0, 100) / 2).unwrap_or(0);
-    eprint!("\r[{:<50}] {p:3}%", "#".repeat(filled));
-    if p >= 100 {
-        eprintln!();
-    }
-}
-
 /// Runs the device until `Eof`: one thread (this one) calls the core.
 pub fn run(opts: &Options, rx: &Receiver<Msg>, tx: &Sender<Msg>, mut uart: Uart) -> io::Result<()> {
     let dir = StateDir::open(&opts.state_dir)?;
     let flash = Arc::new(Mutex::new(Flash { dir }));
     let mut epoch: u64 = 1;
     let mut dev = boot(opts, &flash, tx, epoch, &mut uart)?;
+    let mut bar = crate::progress::Bar::new(opts.progress);
     while let Ok(msg) = rx.recv() {
         match msg {
             Msg::Eof => break,
@@ -335,11 +327,7 @@ pub fn run(opts: &Options, rx: &Receiver<Msg>, tx: &Sender<Msg>, mut uart: Uart)
                 if e != epoch {
                     continue;
                 }
-                if opts.progress {
-                    if let DownloadEvent::Progress(p) = event {
-                        progress_bar(p);
-                    }
-                }
+                bar.event(session, &event);
                 dev.fota
                     .on_download_event(session, event, &mut dev.port, &mut uart);
             }
@@ -352,10 +340,18 @@ pub fn run(opts: &Options, rx: &Receiver<Msg>, tx: &Sender<Msg>, mut uart: Uart)
                         uart.write(xfota_core::urc::OK);
                         eprintln!("xfota-sim: reset");
                         dev.port.stop_download();
+                        bar.clear();
                         epoch += 1;
                         dev = boot(opts, &flash, tx, epoch, &mut uart)?;
                     } else {
-                        uart.write(xfota_core::urc::ERROR);
+                        // The shell forwards the line to the modem and writes "\r\n" and the
+                        // modem's answer (src/at_host.c); this modem knows the identification
+                        // commands and answers ERROR to the rest.
+                        let modem = lock(&flash).modem()?;
+                        match crate::modem::answer(&line, &modem) {
+                            Some(a) => uart.write(format!("\r\n{a}").as_bytes()),
+                            None => uart.write(xfota_core::urc::ERROR),
+                        }
                     }
                 }
             },

@@ -314,6 +314,24 @@ const MODEM_HEADER: &str = "xfota-sim modem v1";
 const MODEM_KEYS: [&str; 5] = ["uuid", "dirty", "pending", "last_result", "activations"];
 
 impl ModemState {
+    /// The running modem firmware's revision, as `AT+CGMR` answers it: `mfw_nrf91x1_` and the
+    /// firmware's name. A test-format firmware is named by its UUID text (trailing NULs
+    /// dropped: `--target-uuid 2.0.4` gives `mfw_nrf91x1_2.0.4`); a UUID that is not printable
+    /// text (installed by a foreign delta, [`crate::image::foreign_uuid`]) gives `delta-` and
+    /// its first 4 bytes in hex.
+    pub fn revision(&self) -> String {
+        let name = {
+            let end = self.uuid.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+            let text = self.uuid.get(..end).unwrap_or(&[]);
+            if !text.is_empty() && text.iter().all(|b| b.is_ascii_graphic()) {
+                String::from_utf8_lossy(text).into_owned()
+            } else {
+                format!("delta-{}", hex(self.uuid.get(..4).unwrap_or(&[])))
+            }
+        };
+        format!("{}{name}", crate::modem::REVISION_PREFIX)
+    }
+
     /// Text form.
     pub fn encode(&self) -> String {
         let last = match self.last_result {

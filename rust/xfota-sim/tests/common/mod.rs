@@ -20,9 +20,13 @@ pub const TIMEOUT: Duration = Duration::from_secs(15);
 
 // ---------------------------------------------------------------- server
 
+/// What the test server does for a path. It speaks HTTP/1.1 like the servers the device meets:
+/// persistent connections, and `Range: bytes=a-b` / `bytes=a-` answered with 206 and
+/// `Content-Range` (except where a route says otherwise).
 #[derive(Clone)]
 pub enum Route {
-    /// 200 with the body, written `chunk` bytes at a time with `delay_ms` between writes.
+    /// 200 (206 for a range) with the body, written `chunk` bytes at a time with `delay_ms`
+    /// between writes.
     Ok {
         body: Arc<Vec<u8>>,
         chunk: usize,
@@ -30,8 +34,21 @@ pub enum Route {
     },
     /// 404.
     NotFound,
-    /// 200 announcing the whole body, then the connection is cut after `after` bytes.
+    /// A server that ignores Range: 200 announcing the whole body, then the connection is cut
+    /// after `after` bytes, on every request.
     Cut { body: Arc<Vec<u8>>, after: usize },
+    /// The first response is cut after `after` body bytes (connection closed); later requests
+    /// are served normally (Range honoured).
+    DropOnce {
+        body: Arc<Vec<u8>>,
+        after: usize,
+        dropped: Arc<std::sync::atomic::AtomicBool>,
+    },
+    /// Every response stops after `after` body bytes and the connection then stays open and
+    /// silent (until the client closes it).
+    Stall { body: Arc<Vec<u8>>, after: usize },
+    /// The request is read and the connection closed without a response.
+    CloseSilently,
 }
 
 impl Route {
@@ -49,14 +66,23 @@ impl Route {
             delay_ms,
         }
     }
+    pub fn drop_once(body: &[u8], after: usize) -> Self {
+        Route::DropOnce {
+            body: Arc::new(body.to_vec()),
+            after,
+            dropped: Arc::default(),
+        }
+    }
 }
 
 type Routes = Arc<Mutex<HashMap<String, Route>>>;
+type Requests = Arc<Mutex<Vec<String>>>;
 
 pub struct Server {
     pub port: u16,
     scheme: &'static str,
     routes: Routes,
+    requests: Requests,
 }
 
 impl Server {
@@ -72,22 +98,25 @@ impl Server {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let routes: Routes = Arc::default();
+        let requests: Requests = Arc::default();
         let r = routes.clone();
+        let q = requests.clone();
         let scheme = if tls.is_some() { "https" } else { "http" };
         std::thread::spawn(move || {
             for conn in listener.incoming() {
                 let Ok(conn) = conn else { continue };
                 let r = r.clone();
+                let q = q.clone();
                 let tls = tls.clone();
                 std::thread::spawn(move || {
                     conn.set_read_timeout(Some(Duration::from_secs(10))).ok();
                     match tls {
-                        None => serve(conn, &r),
+                        None => serve(conn, &r, &q),
                         Some(cfg) => {
                             let Ok(c) = rustls::ServerConnection::new(cfg) else {
                                 return;
                             };
-                            serve(rustls::StreamOwned::new(c, conn), &r);
+                            serve(rustls::StreamOwned::new(c, conn), &r, &q);
                         }
                     }
                 });
@@ -97,6 +126,7 @@ impl Server {
             port,
             scheme,
             routes,
+            requests,
         }
     }
 
@@ -107,69 +137,171 @@ impl Server {
     pub fn url(&self, path: &str) -> String {
         format!("{}://127.0.0.1:{}/{path}", self.scheme, self.port)
     }
+
+    /// The request heads received so far, in order.
+    pub fn requests(&self) -> Vec<String> {
+        self.requests.lock().unwrap().clone()
+    }
 }
 
-fn serve(mut s: impl Read + Write, routes: &Routes) {
-    let mut head = Vec::new();
-    let mut b = [0u8; 512];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-        match s.read(&mut b) {
-            Ok(0) | Err(_) => return,
-            Ok(n) => head.extend_from_slice(&b[..n]),
+/// `Range: bytes=a-b` or `bytes=a-` of a request head.
+fn range_of(head: &str) -> Option<(usize, Option<usize>)> {
+    let line = head
+        .split("\r\n")
+        .find(|l| l.to_ascii_lowercase().starts_with("range:"))?;
+    let spec = line.split_once('=')?.1.trim();
+    let (a, b) = spec.split_once('-')?;
+    Some((a.parse().ok()?, b.parse().ok()))
+}
+
+/// Writes the head for `body` (honouring `range` if `ranges`), returns the slice to send.
+fn head_for<'b>(
+    s: &mut impl Write,
+    body: &'b [u8],
+    range: Option<(usize, Option<usize>)>,
+    ranges: bool,
+    extra: &str,
+) -> std::io::Result<Option<&'b [u8]>> {
+    let total = body.len();
+    match range.filter(|_| ranges) {
+        Some((a, b)) => {
+            let end = b
+                .unwrap_or(total.saturating_sub(1))
+                .min(total.saturating_sub(1));
+            if a >= total || a > end {
+                s.write_all(
+                    format!("HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */{total}\r\nContent-Length: 0\r\n\r\n")
+                        .as_bytes(),
+                )?;
+                return Ok(None);
+            }
+            s.write_all(
+                format!(
+                    "HTTP/1.1 206 Partial Content\r\nContent-Type: application/octet-stream\r\nContent-Range: bytes {a}-{end}/{total}\r\nContent-Length: {}\r\n{extra}\r\n",
+                    end + 1 - a
+                )
+                .as_bytes(),
+            )?;
+            Ok(Some(&body[a..=end]))
+        }
+        None => {
+            s.write_all(
+                format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {total}\r\n{extra}\r\n"
+                )
+                .as_bytes(),
+            )?;
+            Ok(Some(body))
         }
     }
-    let text = String::from_utf8_lossy(&head).to_string();
-    let path = text
-        .split(' ')
-        .nth(1)
-        .unwrap_or("/")
-        .trim_start_matches('/')
-        .to_owned();
-    let route = routes.lock().unwrap().get(&path).cloned();
-    let _ = match route {
-        None | Some(Route::NotFound) => s.write_all(
-            b"HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnot found",
-        ),
-        Some(Route::Ok {
-            body,
-            chunk,
-            delay_ms,
-        }) => (|| {
-            s.write_all(
-                format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    body.len()
-                )
-                .as_bytes(),
-            )?;
-            for c in body.chunks(chunk.max(1)) {
-                s.write_all(c)?;
-                s.flush()?;
-                if delay_ms > 0 {
-                    std::thread::sleep(Duration::from_millis(delay_ms));
-                }
+}
+
+fn serve(mut s: impl Read + Write, routes: &Routes, requests: &Requests) {
+    let mut pending = Vec::new();
+    let mut b = [0u8; 2048];
+    loop {
+        let end = loop {
+            if let Some(p) = pending.windows(4).position(|w| w == b"\r\n\r\n") {
+                break p + 4;
             }
-            Ok::<(), std::io::Error>(())
-        })(),
-        Some(Route::Cut { body, after }) => (|| {
-            s.write_all(
-                format!(
-                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    body.len()
-                )
-                .as_bytes(),
-            )?;
-            s.write_all(&body[..after])?;
-            s.flush()
-        })(),
-    };
-    let _ = s.flush();
+            match s.read(&mut b) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => pending.extend_from_slice(&b[..n]),
+            }
+        };
+        let head: Vec<u8> = pending.drain(..end).collect();
+        let text = String::from_utf8_lossy(&head).to_string();
+        requests.lock().unwrap().push(text.clone());
+        let path = text
+            .split(' ')
+            .nth(1)
+            .unwrap_or("/")
+            .trim_start_matches('/')
+            .to_owned();
+        let range = range_of(&text);
+        let route = routes.lock().unwrap().get(&path).cloned();
+        let keep_going = match route {
+            None | Some(Route::NotFound) => {
+                let _ = s.write_all(
+                    b"HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnot found",
+                );
+                false
+            }
+            Some(Route::CloseSilently) => false,
+            Some(Route::Ok {
+                body,
+                chunk,
+                delay_ms,
+            }) => (|| {
+                let Some(part) = head_for(&mut s, &body, range, true, "")? else {
+                    return Ok::<bool, std::io::Error>(true);
+                };
+                for c in part.chunks(chunk.max(1)) {
+                    s.write_all(c)?;
+                    s.flush()?;
+                    if delay_ms > 0 {
+                        std::thread::sleep(Duration::from_millis(delay_ms));
+                    }
+                }
+                Ok(true)
+            })()
+            .unwrap_or(false),
+            Some(Route::Cut { body, after }) => {
+                let _ = (|| {
+                    head_for(&mut s, &body, None, false, "Connection: close\r\n")?;
+                    s.write_all(&body[..after.min(body.len())])?;
+                    s.flush()
+                })();
+                false
+            }
+            Some(Route::DropOnce {
+                body,
+                after,
+                dropped,
+            }) => {
+                let first = !dropped.swap(true, std::sync::atomic::Ordering::SeqCst);
+                (|| {
+                    let Some(part) = head_for(&mut s, &body, range, true, "")? else {
+                        return Ok::<bool, std::io::Error>(true);
+                    };
+                    if first {
+                        s.write_all(&part[..after.min(part.len())])?;
+                        s.flush()?;
+                        return Ok(false);
+                    }
+                    s.write_all(part)?;
+                    s.flush()?;
+                    Ok(true)
+                })()
+                .unwrap_or(false)
+            }
+            Some(Route::Stall { body, after }) => {
+                let _ = (|| {
+                    if let Some(part) = head_for(&mut s, &body, range, true, "")? {
+                        s.write_all(&part[..after.min(part.len())])?;
+                    }
+                    s.flush()
+                })();
+                // Silent until the client gives up and closes.
+                while matches!(s.read(&mut b), Ok(n) if n > 0) {}
+                false
+            }
+        };
+        let _ = s.flush();
+        if !keep_going {
+            return;
+        }
+    }
 }
 
 /// A CA, a server certificate for 127.0.0.1 signed by it, and the server config.
 pub struct Pki {
     pub ca_pem: String,
     pub server: Arc<rustls::ServerConfig>,
+    /// Server certificate then CA, PEM (for nginx's `ssl_certificate`).
+    pub chain_pem: String,
+    /// Server key, PKCS#8 PEM.
+    pub key_pem: String,
 }
 
 pub fn pki() -> Pki {
@@ -182,7 +314,8 @@ pub fn pki() -> Pki {
         .push(rcgen::DnType::CommonName, "xfota test CA");
     let ca = ca_params.self_signed(&ca_key).unwrap();
     let key = KeyPair::generate().unwrap();
-    let params = CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
+    let params =
+        CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()]).unwrap();
     let cert = params.signed_by(&key, &ca, &ca_key).unwrap();
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let server = rustls::ServerConfig::builder_with_provider(provider)
@@ -197,6 +330,8 @@ pub fn pki() -> Pki {
     Pki {
         ca_pem: ca.pem(),
         server: Arc::new(server),
+        chain_pem: format!("{}{}", cert.pem(), ca.pem()),
+        key_pem: key.serialize_pem(),
     }
 }
 
@@ -510,4 +645,278 @@ pub const ERROR: &[u8] = b"\r\nERROR\r\n";
 
 pub fn cat(parts: &[&[u8]]) -> Vec<u8> {
     parts.concat()
+}
+
+// ---------------------------------------------------------------- reference servers
+
+/// A free TCP port on 127.0.0.1 (bound, then released).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_listening(port: u16, what: &str, child: &mut Child) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Ok(Some(st)) = child.try_wait() {
+            panic!("{what} exited: {st:?}");
+        }
+        assert!(Instant::now() < deadline, "{what} not listening on {port}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// One line of nginx's access log (format `xf` below).
+#[derive(Debug, Clone)]
+pub struct Access {
+    pub status: u32,
+    pub request: String,
+    pub range: Option<String>,
+    pub body_bytes: u64,
+    pub connection: u64,
+}
+
+impl Access {
+    /// The requested path.
+    pub fn path(&self) -> &str {
+        self.request.split(' ').nth(1).unwrap_or("")
+    }
+    /// `bytes=a-b` as (a, b).
+    pub fn range_bounds(&self) -> Option<(u64, Option<u64>)> {
+        let spec = self.range.as_deref()?.strip_prefix("bytes=")?;
+        let (a, b) = spec.split_once('-')?;
+        Some((a.parse().ok()?, b.parse().ok()))
+    }
+}
+
+/// nginx (the Debian package) on 127.0.0.1: HTTP and HTTPS with a generated CA, serving
+/// `root()`; `extra` goes into both server blocks (`$scheme_port` in it is replaced by the
+/// block's own port, `$scheme_name` by http or https).
+pub struct Nginx {
+    child: Child,
+    dir: TempDir,
+    pub http_port: u16,
+    pub https_port: u16,
+    pub ca_pem: String,
+}
+
+impl Nginx {
+    pub fn binary() -> PathBuf {
+        for p in ["/usr/sbin/nginx", "/usr/bin/nginx", "/usr/local/sbin/nginx"] {
+            if Path::new(p).exists() {
+                return PathBuf::from(p);
+            }
+        }
+        panic!("nginx is not installed (Debian package nginx; .ci/run installs it)");
+    }
+
+    pub fn start(extra: &str, files: &[(&str, &[u8])]) -> Self {
+        let pki = pki();
+        let dir = TempDir::new("nginx");
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("www")).unwrap();
+        std::fs::create_dir_all(d.join("tmp")).unwrap();
+        std::fs::create_dir_all(d.join("logs")).unwrap();
+        for (name, bytes) in files {
+            std::fs::write(d.join("www").join(name), bytes).unwrap();
+        }
+        std::fs::write(d.join("chain.pem"), &pki.chain_pem).unwrap();
+        std::fs::write(d.join("key.pem"), &pki.key_pem).unwrap();
+        let http_port = free_port();
+        let https_port = free_port();
+        let p = d.display();
+        // SAFETY: geteuid has no preconditions.
+        let user = if unsafe { libc::geteuid() } == 0 {
+            "user root;"
+        } else {
+            ""
+        };
+        let block = |port: u16, scheme: &str| {
+            extra
+                .replace("$scheme_port", &port.to_string())
+                .replace("$scheme_name", scheme)
+        };
+        let conf = format!(
+            "{user}
+daemon off;
+worker_processes 1;
+pid {p}/nginx.pid;
+error_log {p}/logs/error.log info;
+events {{ worker_connections 64; }}
+http {{
+    log_format xf '$status|$request|$http_range|$body_bytes_sent|$connection';
+    access_log {p}/logs/access.log xf;
+    client_body_temp_path {p}/tmp/body;
+    proxy_temp_path {p}/tmp/proxy;
+    fastcgi_temp_path {p}/tmp/fastcgi;
+    uwsgi_temp_path {p}/tmp/uwsgi;
+    scgi_temp_path {p}/tmp/scgi;
+    default_type application/octet-stream;
+    server {{
+        listen 127.0.0.1:{http_port};
+        root {p}/www;
+        {}
+    }}
+    server {{
+        listen 127.0.0.1:{https_port} ssl;
+        ssl_certificate {p}/chain.pem;
+        ssl_certificate_key {p}/key.pem;
+        root {p}/www;
+        {}
+    }}
+}}
+",
+            block(http_port, "http"),
+            block(https_port, "https"),
+        );
+        std::fs::write(d.join("nginx.conf"), conf).unwrap();
+        let mut child = Command::new(Self::binary())
+            .arg("-p")
+            .arg(d)
+            .arg("-c")
+            .arg(d.join("nginx.conf"))
+            .arg("-e")
+            .arg(d.join("logs/error.log"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        wait_listening(http_port, "nginx", &mut child);
+        wait_listening(https_port, "nginx", &mut child);
+        Nginx {
+            child,
+            dir,
+            http_port,
+            https_port,
+            ca_pem: pki.ca_pem,
+        }
+    }
+
+    /// The document root.
+    pub fn root(&self) -> PathBuf {
+        self.dir.path().join("www")
+    }
+
+    pub fn url(&self, https: bool, path: &str) -> String {
+        if https {
+            format!("https://127.0.0.1:{}/{path}", self.https_port)
+        } else {
+            format!("http://127.0.0.1:{}/{path}", self.http_port)
+        }
+    }
+
+    /// The access log so far.
+    pub fn access(&self) -> Vec<Access> {
+        let text =
+            std::fs::read_to_string(self.dir.path().join("logs/access.log")).unwrap_or_default();
+        text.lines()
+            .filter_map(|l| {
+                let f: Vec<&str> = l.split('|').collect();
+                if f.len() != 5 {
+                    return None;
+                }
+                Some(Access {
+                    status: f[0].parse().ok()?,
+                    request: f[1].to_owned(),
+                    range: (f[2] != "-").then(|| f[2].to_owned()),
+                    body_bytes: f[3].parse().ok()?,
+                    connection: f[4].parse().ok()?,
+                })
+            })
+            .collect()
+    }
+
+    /// Access log lines for `path` (e.g. "/app.bin").
+    pub fn access_to(&self, path: &str) -> Vec<Access> {
+        self.access()
+            .into_iter()
+            .filter(|a| a.path() == path)
+            .collect()
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        // SIGTERM: the master stops its workers (SIGKILL would leave them running).
+        // SAFETY: plain kill on our own child's pid.
+        unsafe {
+            libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM);
+        }
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Python's stock `http.server` (it answers HTTP/1.0) serving `dir`.
+pub struct PyServer {
+    child: Child,
+    pub port: u16,
+}
+
+impl PyServer {
+    pub fn start(dir: &Path) -> Self {
+        let port = free_port();
+        let mut child = Command::new("python3")
+            .args(["-m", "http.server", "--bind", "127.0.0.1", "--directory"])
+            .arg(dir)
+            .arg(port.to_string())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3");
+        wait_listening(port, "python3 -m http.server", &mut child);
+        Self { child, port }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}/{path}", self.port)
+    }
+}
+
+impl Drop for PyServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `xfota-sim --check-server <url> <args>`: (exit success, stdout).
+pub fn check_server(url: &str, args: &[&str]) -> (bool, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xfota-sim"))
+        .arg("--check-server")
+        .arg(url)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    let st = child.wait().unwrap();
+    (st.success(), out)
+}
+
+/// The `verdict:` line of a check.
+pub fn verdict(out: &str) -> &str {
+    out.lines()
+        .find_map(|l| l.strip_prefix("verdict: "))
+        .unwrap_or_else(|| panic!("no verdict in {out}"))
 }
