@@ -242,12 +242,6 @@ impl Port for SimPort {
     fn clear_record(&mut self) -> Result<(), i32> {
         let f = lock(&self.flash);
         f.dir.remove(state::RECORD).map_err(|e| errno(&e))?;
-        // The result has been reported: the modem's stored result is no longer needed.
-        let mut m = f.modem().map_err(|e| errno(&e))?;
-        if m.last_result.is_some() {
-            m.last_result = None;
-            f.dir.save_modem(&m).map_err(|e| errno(&e))?;
-        }
         Ok(())
     }
 

@@ -6,7 +6,7 @@
 //! - `mcuboot.state`: which app slot is primary, pending/test flags, counters;
 //! - `app-slot0.bin`, `app-slot1.bin`: the two MCUboot slots (a fresh directory gets a factory
 //!   image in slot 0 at its first boot);
-//! - `modem.state`: running modem UUID, scratch dirty/pending flags, last DFU result, counters;
+//! - `modem.state`: running modem UUID, scratch dirty/pending flags, counters;
 //! - `modem-scratch.bin`: the modem's scratch area (downloaded delta image).
 //!
 //! Every `.state` file and the record are replaced atomically (write `*.tmp`, fsync, rename,
@@ -291,9 +291,6 @@ pub struct ModemState {
     pub dirty: bool,
     /// An update is scheduled (`nrf_modem_delta_dfu_update`): applied at the next boot.
     pub pending: bool,
-    /// The last DFU result, kept until the FOTA record is cleared (see docs: the shell persists
-    /// it so a power cut during the boot report repeats the result instead of losing it).
-    pub last_result: Option<i32>,
     /// How many updates were applied.
     pub activations: u32,
 }
@@ -304,14 +301,13 @@ impl Default for ModemState {
             uuid: MODEM_FACTORY_UUID,
             dirty: false,
             pending: false,
-            last_result: None,
             activations: 0,
         }
     }
 }
 
 const MODEM_HEADER: &str = "xfota-sim modem v1";
-const MODEM_KEYS: [&str; 5] = ["uuid", "dirty", "pending", "last_result", "activations"];
+const MODEM_KEYS: [&str; 4] = ["uuid", "dirty", "pending", "activations"];
 
 impl ModemState {
     /// The running modem firmware's revision, as `AT+CGMR` answers it: `mfw_nrf91x1_` and the
@@ -334,12 +330,8 @@ impl ModemState {
 
     /// Text form.
     pub fn encode(&self) -> String {
-        let last = match self.last_result {
-            Some(r) => r.to_string(),
-            None => "none".into(),
-        };
         format!(
-            "{MODEM_HEADER}\nuuid={}\ndirty={}\npending={}\nlast_result={last}\nactivations={}\n",
+            "{MODEM_HEADER}\nuuid={}\ndirty={}\npending={}\nactivations={}\n",
             hex(&self.uuid),
             u8::from(self.dirty),
             u8::from(self.pending),
@@ -351,7 +343,7 @@ impl ModemState {
     pub fn decode(b: &[u8]) -> io::Result<Self> {
         let text = std::str::from_utf8(b).map_err(|_| bad("modem.state: not UTF-8".into()))?;
         let v = parse_kv(text, MODEM_HEADER, &MODEM_KEYS)?;
-        let [uuid, dirty, pending, last, act] = v.as_slice() else {
+        let [uuid, dirty, pending, act] = v.as_slice() else {
             return Err(bad("modem.state".into()));
         };
         if uuid.len() != 32 {
@@ -368,11 +360,6 @@ impl ModemState {
             uuid: u,
             dirty: flag(dirty)?,
             pending: flag(pending)?,
-            last_result: if last == "none" {
-                None
-            } else {
-                Some(num(last)?)
-            },
             activations: num(act)?,
         })
     }
@@ -435,6 +422,9 @@ pub fn boot(dir: &StateDir) -> io::Result<(Option<Vec<u8>>, BootReport)> {
 
     let record = dir.record()?;
     let mut modem = dir.modem()?;
+    // The modem reports a DFU result once, at the boot that applies the update (as the nRF91
+    // does through NRF_MODEM_LIB_ON_DFU_RES); nothing remembers it for a later boot.
+    let mut modem_result = None;
     if modem.pending {
         let scratch = dir.read(MODEM_SCRATCH)?.unwrap_or_default();
         let (result, new_uuid) = image::apply_modem(&scratch, &modem.uuid);
@@ -446,18 +436,14 @@ pub fn boot(dir: &StateDir) -> io::Result<(Option<Vec<u8>>, BootReport)> {
             modem.uuid = u;
             modem.activations += 1;
         }
-        modem.last_result = Some(result);
-        dir.save_modem(&modem)?;
-    } else if record.is_none() && modem.last_result.is_some() {
-        // Nobody waits for that result any more.
-        modem.last_result = None;
+        modem_result = Some(result);
         dir.save_modem(&modem)?;
     }
     Ok((
         record,
         BootReport {
             app_swap,
-            modem_result: modem.last_result,
+            modem_result,
             modem_init: 0,
         },
     ))
