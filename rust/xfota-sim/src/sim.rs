@@ -268,6 +268,24 @@ pub const SIM_CONFIG: Config = Config {
     modem_erase_poll_ms: 10,
 };
 
+/// Verifies the secondary slot of the state directory at `opts.state_dir` exactly as a finished
+/// application download does on this device: the core's MCUboot walk over this port's slot reads
+/// and SHA-256 ([`xfota_core::image::walk`]). Returns the image's SHA-256 TLV, or the walk's
+/// reason/errno. Used by the verification-cost benchmark (`examples/verify_cost.rs`).
+pub fn verify_secondary(opts: &Options) -> io::Result<Result<[u8; 32], i32>> {
+    let dir = StateDir::open(&opts.state_dir)?;
+    let (tx, _rx) = std::sync::mpsc::channel();
+    let mut port = SimPort {
+        flash: Arc::new(Mutex::new(Flash { dir })),
+        tx,
+        epoch: 0,
+        opts: opts.clone(),
+        download: None,
+        erase_started: None,
+    };
+    Ok(xfota_core::image::walk(&mut port, Slot::Secondary, true))
+}
+
 /// One boot of the device: new core, boot report from the state directory.
 struct Device {
     fota: Fota,
