@@ -3,7 +3,12 @@
 //! SHA-256 over header + image + protected TLVs, reading the slot file as the device reads flash.
 //!
 //! `cargo run --release -p xfota-sim --example verify_cost [size in bytes, default 409600]`
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    missing_docs
+)]
 
 use std::time::{Duration, Instant};
 use xfota_sim::image::AppImage;
