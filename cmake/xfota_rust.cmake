@@ -30,7 +30,6 @@
 #   cmake -DXFOTA_STEP=localize -DXFOTA_IN=<libxfota_ffi.a> -DXFOTA_OUT=<archive>
 #         -DXFOTA_OBJCOPY=<objcopy> -DXFOTA_NM=<nm> "-DXFOTA_TOOLCHAIN_LIBS=<libgcc.a|libc.a|...>"
 #         -P xfota_rust.cmake
-#   cmake -DXFOTA_STEP=check -DXFOTA_CARGO=<cargo> -DXFOTA_RUST_TARGET=<triple> -P ...
 
 set(XFOTA_RUST_CMAKE ${CMAKE_CURRENT_LIST_FILE})
 get_filename_component(XFOTA_RUST_DIR ${CMAKE_CURRENT_LIST_DIR}/../rust ABSOLUTE)
@@ -42,18 +41,19 @@ foreach(f memcpy memmove memset memclr)
   list(APPEND XFOTA_MEM_ROUTINES __aeabi_${f} __aeabi_${f}4 __aeabi_${f}8)
 endforeach()
 
-# Removes from this process's environment (inherited by what it runs) every variable through
-# which a user's Rust setup changes a cargo build: flags, target, profile, toolchain override,
-# rustc and its wrappers, unstable options.
-function(xfota_rust_clean_env)
+# The environment variables through which a user's Rust setup changes a cargo build: flags,
+# target, profile, toolchain override, rustc and its wrappers, unstable options.
+function(xfota_rust_user_env out)
   execute_process(COMMAND ${CMAKE_COMMAND} -E environment OUTPUT_VARIABLE env)
   string(REGEX MATCHALL "(^|\n)[A-Za-z_][A-Za-z0-9_]*=" names "${env}")
+  set(found)
   foreach(n ${names})
     string(REGEX REPLACE "[\n=]" "" n "${n}")
     if(n MATCHES "^(RUSTFLAGS|RUSTDOCFLAGS|CARGO_ENCODED_RUST(DOC)?FLAGS|CARGO_BUILD_.*|CARGO_TARGET_.*|CARGO_PROFILE_.*|CARGO_INCREMENTAL|CARGO_UNSTABLE_.*|CARGO_CACHE_RUSTC_INFO|RUSTUP_TOOLCHAIN|RUSTC|RUSTDOC|RUSTC_WRAPPER|RUSTC_WORKSPACE_WRAPPER|RUSTC_BOOTSTRAP|RUSTC_LINKER|CARGO_MANIFEST_PATH|__CARGO_.*)$")
-      unset(ENV{${n}})
+      list(APPEND found ${n})
     endif()
   endforeach()
+  set(${out} ${found} PARENT_SCOPE)
 endfunction()
 
 # The channel pinned in rust/rust-toolchain.toml.
@@ -64,36 +64,11 @@ function(xfota_rust_pinned_channel out)
 endfunction()
 
 if(DEFINED CMAKE_SCRIPT_MODE_FILE AND CMAKE_SCRIPT_MODE_FILE STREQUAL XFOTA_RUST_CMAKE)
-  if(XFOTA_STEP STREQUAL "check")
-    xfota_rust_clean_env()
-    xfota_rust_pinned_channel(channel)
-    get_filename_component(bindir ${XFOTA_CARGO} DIRECTORY)
-    find_program(rustc rustc HINTS ${bindir} NO_CACHE)
-    set(install_hint "Install it with rustup: `cd ${XFOTA_RUST_DIR} && rustup toolchain install` (reads rust-toolchain.toml: channel ${channel} and its targets).")
-    if(NOT rustc)
-      message(FATAL_ERROR "xfota: rustc not found next to ${XFOTA_CARGO}. ${install_hint}")
-    endif()
-    execute_process(COMMAND ${rustc} --version WORKING_DIRECTORY ${XFOTA_RUST_DIR}
-      RESULT_VARIABLE rc OUTPUT_VARIABLE version ERROR_VARIABLE err
-      OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_STRIP_TRAILING_WHITESPACE)
-    if(rc)
-      message(FATAL_ERROR "xfota: the Rust toolchain pinned in rust/rust-toolchain.toml "
-        "(${channel}) does not run: ${err}\n${install_hint}")
-    endif()
-    if(channel MATCHES "^[0-9]+\\.[0-9]+(\\.[0-9]+)?$" AND NOT version MATCHES "^rustc ${channel}[ -]")
-      message(FATAL_ERROR "xfota: rust/rust-toolchain.toml pins Rust ${channel}, but `rustc` "
-        "in ${XFOTA_RUST_DIR} is '${version}' (a rustc without rustup ignores the pin). "
-        "${install_hint}")
-    endif()
-    execute_process(COMMAND ${rustc} --print sysroot WORKING_DIRECTORY ${XFOTA_RUST_DIR}
-      OUTPUT_VARIABLE sysroot OUTPUT_STRIP_TRAILING_WHITESPACE)
-    if(NOT IS_DIRECTORY "${sysroot}/lib/rustlib/${XFOTA_RUST_TARGET}/lib")
-      message(FATAL_ERROR "xfota: Rust ${channel} has no standard library for the target "
-        "${XFOTA_RUST_TARGET} (this board's CPU). Install it with: "
-        "`rustup target add ${XFOTA_RUST_TARGET} --toolchain ${channel}`")
-    endif()
-  elseif(XFOTA_STEP STREQUAL "cargo")
-    xfota_rust_clean_env()
+  if(XFOTA_STEP STREQUAL "cargo")
+    xfota_rust_user_env(names)
+    foreach(n ${names})
+      unset(ENV{${n}})
+    endforeach()
     if(XFOTA_RUST_DEBUG)
       set(profile)
     else()
@@ -172,21 +147,54 @@ else()
   set(XFOTA_RUST_PROFILE_DIR release)
 endif()
 
-find_program(XFOTA_CARGO cargo HINTS $ENV{HOME}/.cargo/bin $ENV{CARGO_HOME}/bin)
+find_program(XFOTA_CARGO cargo HINTS $ENV{CARGO_HOME}/bin $ENV{HOME}/.cargo/bin)
 if(NOT XFOTA_CARGO)
   xfota_rust_pinned_channel(XFOTA_RUST_CHANNEL)
-  message(FATAL_ERROR "xfota: cargo not found (PATH, ~/.cargo/bin). The module builds its Rust "
-    "core with cargo: install rustup (https://rustup.rs), then run `rustup toolchain install` "
-    "in ${XFOTA_RUST_DIR} (Rust ${XFOTA_RUST_CHANNEL} and the targets of rust-toolchain.toml), "
-    "and configure again (remove the CMake cache entry XFOTA_CARGO or the build directory).")
+  message(FATAL_ERROR "xfota: cargo not found (PATH, $CARGO_HOME/bin, ~/.cargo/bin). The "
+    "module builds its Rust core with cargo: install rustup (https://rustup.rs), run "
+    "`rustup toolchain install` in ${XFOTA_RUST_DIR} (Rust ${XFOTA_RUST_CHANNEL} and the "
+    "targets of rust-toolchain.toml), then configure again.")
 endif()
-execute_process(
-  COMMAND ${CMAKE_COMMAND} -DXFOTA_STEP=check -DXFOTA_CARGO=${XFOTA_CARGO}
-          -DXFOTA_RUST_TARGET=${XFOTA_RUST_TARGET} -P ${XFOTA_RUST_CMAKE}
-  RESULT_VARIABLE xfota_rc ERROR_VARIABLE xfota_err)
+
+# The toolchain pinned in rust/rust-toolchain.toml and the target, run as the build step will
+# (without the user's Rust environment; rustup's rustc proxy reads the pin in rust/).
+xfota_rust_pinned_channel(XFOTA_RUST_CHANNEL)
+get_filename_component(xfota_bindir ${XFOTA_CARGO} DIRECTORY)
+find_program(XFOTA_RUSTC rustc HINTS ${xfota_bindir} NO_DEFAULT_PATH)
+find_program(XFOTA_RUSTC rustc)
+set(xfota_hint "Install it with rustup: `cd ${XFOTA_RUST_DIR} && rustup toolchain install` "
+  "(it reads rust-toolchain.toml: Rust ${XFOTA_RUST_CHANNEL} and its targets), then configure again.")
+string(CONCAT xfota_hint ${xfota_hint})
+if(NOT XFOTA_RUSTC)
+  message(FATAL_ERROR "xfota: rustc not found next to ${XFOTA_CARGO}. ${xfota_hint}")
+endif()
+xfota_rust_user_env(xfota_names)
+set(xfota_env ${CMAKE_COMMAND} -E env)
+foreach(n ${xfota_names})
+  list(APPEND xfota_env --unset=${n})
+endforeach()
+execute_process(COMMAND ${xfota_env} ${XFOTA_RUSTC} --version
+  WORKING_DIRECTORY ${XFOTA_RUST_DIR} RESULT_VARIABLE xfota_rc
+  OUTPUT_VARIABLE xfota_version ERROR_VARIABLE xfota_err
+  OUTPUT_STRIP_TRAILING_WHITESPACE)
 if(xfota_rc)
-  string(REGEX REPLACE "^CMake Error at [^\n]*\n" "" xfota_err "${xfota_err}")
-  message(FATAL_ERROR "${xfota_err}")
+  string(REGEX REPLACE "\n\n.*" "" xfota_err "${xfota_err}")  # rustup's backtrace
+  message(FATAL_ERROR "xfota: the Rust toolchain pinned in rust/rust-toolchain.toml "
+    "(${XFOTA_RUST_CHANNEL}) is not available: ${xfota_err}\n${xfota_hint}")
+endif()
+if(XFOTA_RUST_CHANNEL MATCHES "^[0-9]+\\.[0-9]+(\\.[0-9]+)?$" AND
+   NOT xfota_version MATCHES "^rustc ${XFOTA_RUST_CHANNEL}[ -]")
+  message(FATAL_ERROR "xfota: rust/rust-toolchain.toml pins Rust ${XFOTA_RUST_CHANNEL}, but "
+    "`rustc` in ${XFOTA_RUST_DIR} is '${xfota_version}' (a rustc without rustup ignores the "
+    "pin). ${xfota_hint}")
+endif()
+execute_process(COMMAND ${xfota_env} ${XFOTA_RUSTC} --print sysroot
+  WORKING_DIRECTORY ${XFOTA_RUST_DIR} OUTPUT_VARIABLE xfota_sysroot
+  OUTPUT_STRIP_TRAILING_WHITESPACE)
+if(NOT IS_DIRECTORY "${xfota_sysroot}/lib/rustlib/${XFOTA_RUST_TARGET}/lib")
+  message(FATAL_ERROR "xfota: Rust ${XFOTA_RUST_CHANNEL} has no standard library for "
+    "${XFOTA_RUST_TARGET} (the Rust target of this board's CPU). Install it with: "
+    "`rustup target add ${XFOTA_RUST_TARGET} --toolchain ${XFOTA_RUST_CHANNEL}`, then configure again.")
 endif()
 
 # The toolchain libraries whose routines the Rust archive must not provide.
