@@ -84,7 +84,7 @@ for map in "${maps[@]}"; do
 		if (!alloc || size == 0 || file !~ archive) return
 		m = file; sub(/^.*\(/, "", m); sub(/\)$/, "", m)
 		cur = ++n
-		sec[cur] = name; bytes[cur] = size; member[cur] = m
+		sec[cur] = name; bytes[cur] = size; member[cur] = m; outsec[cur] = out
 		cb[cur] = (m ~ /^compiler_builtins-/)
 		syms[cur] = ""
 		classify(cur, name)
@@ -115,13 +115,21 @@ for map in "${maps[@]}"; do
 	{ pending = "" }
 	END {
 		for (i = 1; i <= n; i++) {
-			if (cb[i]) cbb += bytes[i]; else own += bytes[i]
+			if (cb[i]) cbb += bytes[i]
+			else {
+				own += bytes[i]
+				if (!(outsec[i] in by)) order[++no] = outsec[i]
+				by[outsec[i]] += bytes[i]
+			}
 			label = syms[i] != "" ? syms[i] : sec[i]
 			if (kind[i] == "memory routine") { memb += bytes[i]; memn++; ml = ml sprintf("    %5d  %s\n", bytes[i], label) }
 			else if (kind[i] == "toolchain duplicate") { dupb += bytes[i]; dupn++; dl = dl sprintf("    %5d  %s\n", bytes[i], label) }
 			else if (cb[i]) { othb += bytes[i]; othn++; ol = ol sprintf("    %5d  %s\n", bytes[i], label) }
 		}
 		printf "  Rust archive in the image: %d B (Rust code and data %d B, compiler_builtins %d B)\n", own + cbb, own, cbb
+		printf "  Rust code and data by output section:"
+		for (i = 1; i <= no; i++) printf " %s %d", order[i], by[order[i]]
+		printf "\n"
 		printf "  memory routines from the Rust archive: %d (%d B)\n%s", memn, memb, ml
 		printf "  toolchain routines duplicated from the Rust archive: %d (%d B)\n%s", dupn, dupb, dl
 		printf "  compiler_builtins routines the toolchain lacks (kept): %d (%d B)\n%s", othn, othb, ol
