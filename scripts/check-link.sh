@@ -2,6 +2,7 @@
 # Link hygiene of a firmware image that contains the Rust archive, read from the GNU ld map:
 #
 #   scripts/check-link.sh [--archive REGEX] [--nm NM] [-v] <zephyr.map>...
+#   scripts/check-link.sh --bench      (the test command's step, below)
 #
 # Fails when the image takes from the Rust archive (libxfota_rust.a / libxfota_ffi.a)
 #  * a memory routine: memcpy, memmove, memset, memcmp, bcmp, strlen, __aeabi_mem* or
@@ -13,22 +14,64 @@
 # compiler_builtins code that the toolchain does not have (e.g. 128-bit helpers) is listed but
 # is not a failure. Prints what the Rust archive adds to the image (its own code and data, and
 # compiler_builtins) and "check-link: N passed, M failed" at the end.
+#
+# --bench: links bench/fw's firmware for each Cortex-M target with picolibc and newlib-nano the
+# way the Zephyr module links (bench/fw/fw.sh) and checks each map; as a control, the same
+# firmware with the archive as cargo makes it (no localising, no shims) must fail the check.
 set -euo pipefail
 
 archive='libxfota_(ffi|rust)\.a\('
 nm_cmd=${NM:-}
 verbose=0
 maps=()
+bench=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--archive) archive=$2; shift 2 ;;
 	--nm) nm_cmd=$2; shift 2 ;;
 	-v) verbose=1; shift ;;
+	--bench) bench=1; shift ;;
 	-h | --help) sed -n '2,16p' "$0"; exit 0 ;;
 	*) maps+=("$1"); shift ;;
 	esac
 done
-[ ${#maps[@]} -gt 0 ] || { echo "usage: $0 [--archive REGEX] [--nm NM] [-v] <map>..." >&2; exit 2; }
+[ ${#maps[@]} -gt 0 ] || [ $bench -eq 1 ] ||
+	{ echo "usage: $0 [--archive REGEX] [--nm NM] [-v] <map>... | --bench" >&2; exit 2; }
+
+if [ $bench -eq 1 ]; then
+	# shellcheck source=../bench/fw/fw.sh
+	source "$(dirname "$0")/../bench/fw/fw.sh"
+	passed=0 failed=0
+	for FW_LIBC in picolibc newlib-nano; do
+		for t in "${FW_TARGETS[@]}"; do
+			lib=$(fw_staticlib "$t" 2>/dev/null)
+			elf=$FW_OUT/$t/$FW_LIBC/check-link.elf
+			fw_link "$t" "$elf" -DWITH_XFOTA "$FW_DIR/fw_min.c" "$lib"
+			if out=$("$0" "${elf%.elf}.map"); then
+				echo "check-link --bench $t $FW_LIBC: OK ($(grep -o 'Rust archive in the image: [0-9]* B' <<<"$out"))"
+				passed=$((passed + 1))
+			else
+				echo "$out"
+				echo "check-link --bench $t $FW_LIBC: FAIL"
+				failed=$((failed + 1))
+			fi
+		done
+		# Control: the raw archive before the C library gives the image its memory routines.
+		t=${FW_TARGETS[0]}
+		ctl=$FW_OUT/$t/$FW_LIBC/check-link-control.elf
+		fw_link_raw "$t" "$ctl" -DWITH_XFOTA "$FW_DIR/fw_min.c" "$(fw_cargo_lib "$t")"
+		if out=$("$0" "${ctl%.elf}.map"); then
+			echo "check-link --bench control $t $FW_LIBC: FAIL: the raw archive passes; the check is blind"
+			failed=$((failed + 1))
+		else
+			echo "check-link --bench control $t $FW_LIBC: OK (raw archive flagged: $(grep -o 'memory routines from the Rust archive: [0-9]* ([0-9]* B)' <<<"$out"))"
+			passed=$((passed + 1))
+		fi
+	done
+	echo "check-link: $passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+	exit
+fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
