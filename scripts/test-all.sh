@@ -44,6 +44,13 @@ scripts/qemu-test.sh
 step "panic-free link check"
 scripts/panic-check.sh
 
+step "link hygiene: firmware links take no C library/libgcc routine from the Rust archive (+ control)"
+scripts/check-link.sh --bench
+
+step "board CI workflow lints (actionlint; the board build itself runs in .github/workflows/board.yml)"
+actionlint .github/workflows/*.yml
+echo "actionlint: $(ls .github/workflows/*.yml | wc -l) workflow(s) clean"
+
 step "NCS compatibility table covers every symbol used"
 python3 scripts/check-ncs-compat.py
 

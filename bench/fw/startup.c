@@ -25,7 +25,7 @@ __attribute__((section(".vectors"), used)) static const void *const vectors[16] 
 
 void fw_reset(void)
 {
-	/* volatile: keeps GCC from turning these loops into memcpy/memset calls (no libc). */
+	/* volatile: keeps GCC from turning these loops into memcpy/memset calls. */
 	for (volatile uint32_t *s = _sidata, *d = _sdata; d < _edata;) {
 		*d++ = *s++;
 	}
