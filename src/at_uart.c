@@ -165,7 +165,7 @@ static void urc_flush(void)
 	} while (n > 0);
 	dropped = atomic_set(&urc_dropped_new, 0);
 	if (dropped > 0) {
-		LOG_WRN("%d modem notification(s) dropped: the host does not read (CTS)",
+		LOG_WRN("%d modem notifications dropped: the host holds CTS",
 			(int)dropped);
 	}
 }
