@@ -261,17 +261,19 @@ static void port_end_download(void *ctx)
 	pdn_release();
 }
 
-/* fota_download restarts a resumed download about 1 s after stopping it; a cancel in that window
- * gets -EPERM from the downloader (sdk-nrf v3.2 fota_download.c), so it is tried once more after it.
+/* fota_download restarts a resumed download 1 s after stopping it (and again 1 s later while the
+ * old one has not stopped yet); a cancel in that window gets -EPERM from the downloader (sdk-nrf
+ * v3.2.1 fota_download.c download_with_offset()), so it is tried again after each second.
  */
 #define CANCEL_RETRY_MS 1100
+#define CANCEL_RETRIES 3
 
 static int32_t port_cancel_download(void *ctx)
 {
 	int err = fota_download_cancel();
 
 	ARG_UNUSED(ctx);
-	if (err == -EPERM) {
+	for (int i = 0; i < CANCEL_RETRIES && err == -EPERM; i++) {
 		k_sleep(K_MSEC(CANCEL_RETRY_MS));
 		err = fota_download_cancel();
 	}

@@ -115,8 +115,8 @@ extern const struct nrf_modem_lib_at_cfun_cb fake_nrf_modem_cfun_hook __attribut
  * when there is no room) and at_monitor_task() hands it to the monitors on the system workqueue.
  */
 #define MON_HEAP 4096 /* prj.conf: CONFIG_AT_MONITOR_HEAP_SIZE=4096 */
-#define MON_SLOTS 64
-#define MON_LEN 256
+#define MON_SLOTS 24
+#define MON_LEN 96
 static struct {
 	char text[MON_SLOTS][MON_LEN];
 	int head;
@@ -256,7 +256,7 @@ static fota_download_callback_t callback;
 K_MSGQ_DEFINE(dl_cmdq, sizeof(struct dl_cmd), 16, 4);
 static K_SEM_DEFINE(dl_cmd_done, 0, 1);
 static K_SEM_DEFINE(dl_error_set, 0, 1);
-#define DL_STACK 4096
+#define DL_STACK 2048
 static K_THREAD_STACK_DEFINE(dl_stack, DL_STACK);
 static struct k_thread dl_thread;
 static atomic_t dl_thread_started;
@@ -797,19 +797,17 @@ int nrf_modem_at_printf(const char *fmt, ...)
 int nrf_modem_at_cmd(void *buf, size_t len, const char *fmt, ...)
 {
 	/* libmodem formats the whole command before it writes the answer: buf may be an argument. */
-	static char cmd[sizeof(fake.at_cmd)];
 	va_list ap;
 	int n;
 	int rc;
 
 	k_mutex_lock(&modem_lock, K_FOREVER);
 	va_start(ap, fmt);
-	n = vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	n = vsnprintf(fake.at_cmd, sizeof(fake.at_cmd), fmt, ap);
 	va_end(ap);
 	fake.at_calls++;
-	memcpy(fake.at_cmd, cmd, sizeof(cmd));
 	fake.at_cmd_len = n < 0 ? 0 : (size_t)n;
-	rc = modem_cmd(cmd, buf, len);
+	rc = modem_cmd(fake.at_cmd, buf, len);
 	k_mutex_unlock(&modem_lock);
 	return rc;
 }

@@ -15,8 +15,8 @@
 #include <net/fota_download.h>
 
 #define FAKE_PDN_CIDS 11    /* cid 0 (default) .. 10 */
-#define FAKE_LOG_ENTRIES 64 /* AT commands remembered (first 80 bytes each) */
-#define FAKE_SLOT_SIZE 0x10000
+#define FAKE_LOG_ENTRIES 32 /* AT commands remembered (first 64 bytes each) */
+#define FAKE_SLOT_SIZE 0x1000 /* the test images are 2 KB; small enough for qemu_cortex_m3 */
 
 struct fake_pdn {
 	bool allocated; /* AT%XNEWCID? handed it out, or it is cid 0 */
@@ -63,7 +63,7 @@ struct fake_ncs {
 	int erase_polls;
 	int erase_remaining;
 	/* ---- modem AT interface (nrf_modem_at_cmd / _printf) */
-	char at_cmd[8192];  /* the last command, whole */
+	char at_cmd[CONFIG_XFOTA_AT_BUF_SIZE + 64]; /* the last command, whole */
 	size_t at_cmd_len;
 	int at_calls;       /* nrf_modem_at_cmd calls (not printf) */
 	int at_rc;          /* scripted answer for commands the modem model does not know */
@@ -71,7 +71,7 @@ struct fake_ncs {
 	bool echo_len;      /* answer unknown commands with "%XFAKE: <len>,<LF count>" + OK */
 	char at_printf_cmd[96];
 	int at_printfs;
-	char log[FAKE_LOG_ENTRIES][80]; /* every command, in order, from anyone */
+	char log[FAKE_LOG_ENTRIES][64]; /* every command, in order, from anyone */
 	int log_len;
 	int cfun;           /* AT+CFUN mode */
 	int cgerep;         /* AT+CGEREP=<n> */

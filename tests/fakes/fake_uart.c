@@ -28,8 +28,8 @@
 #if FAKE_UART_ON
 
 #define FIFO_BYTES 16 /* bytes one uart_fifo_fill() takes */
-#define RX_CAP 8192
-#define OUT_CAP 65536
+#define RX_CAP 2048
+#define OUT_CAP 4096
 
 static uart_irq_callback_user_data_t isr;
 static void *isr_data;
@@ -45,7 +45,7 @@ static char out[OUT_CAP];
 static size_t out_len;
 static K_SEM_DEFINE(kick, 0, 1);
 static atomic_t irq_started;
-#define IRQ_STACK 4096
+#define IRQ_STACK 2048
 static K_THREAD_STACK_DEFINE(irq_stack, IRQ_STACK);
 static struct k_thread irq_thread;
 
