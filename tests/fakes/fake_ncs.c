@@ -52,7 +52,7 @@ static void copy_trunc(char *dst, size_t cap, const char *src)
 /* ==== sys_reboot ============================================================================ */
 
 #if defined(__ZEPHYR__)
-#define REBOOT_STACK 4096
+#define REBOOT_STACK 3072
 static K_THREAD_STACK_DEFINE(reboot_stack, REBOOT_STACK);
 static struct k_thread reboot_thread;
 

@@ -16,7 +16,7 @@
 
 #define FAKE_PDN_CIDS 11    /* cid 0 (default) .. 10 */
 #define FAKE_LOG_ENTRIES 32 /* AT commands remembered (first 64 bytes each) */
-#define FAKE_SLOT_SIZE 0x1000 /* the test images are 2 KB; small enough for qemu_cortex_m3 */
+#define FAKE_SLOT_SIZE 0x800 /* the test images are < 2 KB: RAM is short on qemu_cortex_m3 */
 
 struct fake_pdn {
 	bool allocated; /* AT%XNEWCID? handed it out, or it is cid 0 */

@@ -8,7 +8,7 @@
  * uart_fifo_fill() takes nothing. The interrupt is level triggered: the callback runs again and
  * again while TX is enabled and ready, or received bytes wait, like a UART ISR. It runs on a
  * dedicated highest-priority thread (the "interrupt"). Under Zephyr it is a device
- * (compatible "xfota,fake-uart"); on the host it implements the uart_* calls directly.
+ * (compatible "vnd,xfota-fake-uart", "vnd" being the devicetree stand-in vendor for tests); on the host it implements the uart_* calls directly.
  */
 #include <errno.h>
 #include <string.h>
@@ -20,7 +20,7 @@
 #include "fake_ncs.h"
 
 #if defined(__ZEPHYR__)
-#define FAKE_UART_ON DT_HAS_COMPAT_STATUS_OKAY(xfota_fake_uart)
+#define FAKE_UART_ON DT_HAS_COMPAT_STATUS_OKAY(vnd_xfota_fake_uart)
 #else
 #define FAKE_UART_ON 1
 #endif
@@ -29,7 +29,7 @@
 
 #define FIFO_BYTES 16 /* bytes one uart_fifo_fill() takes */
 #define RX_CAP 2048
-#define OUT_CAP 4096
+#define OUT_CAP 2048
 
 static uart_irq_callback_user_data_t isr;
 static void *isr_data;
@@ -226,7 +226,7 @@ bool fake_uart_wait_for(const char *want, int ms)
 }
 
 #if defined(__ZEPHYR__)
-#define DT_DRV_COMPAT xfota_fake_uart
+#define DT_DRV_COMPAT vnd_xfota_fake_uart
 
 static int fu_poll_in(const struct device *dev, unsigned char *c)
 {

@@ -35,14 +35,14 @@ imgtool = shutil.which("imgtool")
 for name, fill in (("img_good", b"z"), ("img_other", b"q")):
     src = work / f"{name}_in.bin"
     dst = work / f"{name}.bin"
-    src.write_bytes(fill * 1500)
+    src.write_bytes(fill * 1400)
     if imgtool and run([imgtool, "create", "--version", "1.0.0", "--header-size", "0x200",
                         "--slot-size", "0x10000", "--pad-header", str(src), str(dst)]):
         images[name] = dst.read_bytes()
 if sim:
     for name, extra in (("img_sim_good", []), ("img_sim_corrupt", ["--corrupt"])):
         dst = work / f"{name}.bin"
-        if run([sim, "--make-image", "app", "--size", "1500", "--seed", "1", *extra,
+        if run([sim, "--make-image", "app", "--size", "1400", "--seed", "1", *extra,
                 "--out", str(dst)]):
             images[name] = dst.read_bytes()
 

@@ -291,7 +291,7 @@ SHELL_TEST(another_image_running_reports_5_3)
 	EXPECT_TRUE(!fake.rec_present);
 }
 
-SHELL_TEST(foreign_image_in_test_mode_is_not_confirmed)
+SHELL_TEST(foreign_image_in_trial_mode_is_not_confirmed)
 {
 	start_app();
 	fake_dl_done();
@@ -304,7 +304,7 @@ SHELL_TEST(foreign_image_in_test_mode_is_not_confirmed)
 	EXPECT_EQ(fake.confirms, 0);
 }
 
-SHELL_TEST(same_image_swap_type_test_reports_5_0_without_confirm)
+SHELL_TEST(same_image_swap_type_2_reports_5_0_without_confirm)
 {
 	start_app();
 	fake_dl_done();
@@ -856,6 +856,8 @@ SHELL_TEST(line_ends_cr_lf_crlf_one_line_each_and_case)
 	EXPECT_STR(uart_take(), "\r\nERROR\r\n\r\nERROR\r\n\r\nERROR\r\n");
 }
 
+static char pem[2048];
+
 /* A real-size PEM: 1.3+ KB, LF line breaks inside the quotes. */
 static size_t make_pem_cmd(char *cmd, size_t cap, const char *eol)
 {
@@ -876,8 +878,8 @@ static size_t make_pem_cmd(char *cmd, size_t cap, const char *eol)
 
 SHELL_TEST(pem_provisioning_reaches_the_modem_whole)
 {
-	static char cmd[2048];
-	size_t n = make_pem_cmd(cmd, sizeof(cmd), "\n");
+	char *cmd = pem;
+	size_t n = make_pem_cmd(cmd, sizeof(pem), "\n");
 	int lfs = 0;
 
 	for (size_t i = 0; i < n; i++) {
@@ -893,7 +895,7 @@ SHELL_TEST(pem_provisioning_reaches_the_modem_whole)
 	EXPECT_STR(uart_take(), "\r\nOK\r\n");
 
 	/* CR LF line breaks inside the quotes are kept too. */
-	n = make_pem_cmd(cmd, sizeof(cmd), "\r\n");
+	n = make_pem_cmd(cmd, sizeof(pem), "\r\n");
 	feed(cmd);
 	feed("\r\n");
 	EXPECT_EQ(fake.at_calls, 2);
@@ -1169,9 +1171,9 @@ SHELL_TEST(uart_blocked_by_cts_stalls_nobody_and_resumes_in_order)
 
 SHELL_TEST(uart_pem_provisioning_through_the_uart)
 {
-	static char cmd[2048];
+	char *cmd = pem;
 	char *out = taken;
-	size_t n = make_pem_cmd(cmd, sizeof(cmd), "\n");
+	size_t n = make_pem_cmd(cmd, sizeof(pem), "\n");
 
 	fake_uart_cts(true);
 	EXPECT_EQ(at_uart_init(), 0);
