@@ -3,6 +3,8 @@
  * SPDX-License-Identifier: Apache-2.0
  *
  * AT host: line framing and dispatch. Transport only; AT#XFOTA is decided by the core.
+ * Framing as Nordic's AT hosts (sdk-nrf lib/at_host/at_host.c, Serial Modem
+ * app/src/sm_at_host.c): a terminator inside double quotes is part of the command.
  */
 
 #include <errno.h>
@@ -24,37 +26,26 @@ LOG_MODULE_DECLARE(xfota, CONFIG_XFOTA_LOG_LEVEL);
 
 static const uint8_t rsp_ok[] = "\r\nOK\r\n";
 static const uint8_t rsp_error[] = "\r\nERROR\r\n";
+static const uint8_t crlf[] = "\r\n";
 
-static K_MUTEX_DEFINE(tx_lock);
-static at_host_tx_t tx_fn;
+static const struct at_host_io *io;
 
-/* One byte more for the NUL the modem call needs. */
-static char line[CONFIG_XFOTA_AT_BUF_SIZE + 1];
+/* One buffer for the line and the modem's answer, as Nordic's at_host: libmodem formats the
+ * command before it writes the response. One byte more for the NUL.
+ */
+#define AT_BUF_LEN MAX(CONFIG_XFOTA_AT_BUF_SIZE + 1, CONFIG_XFOTA_AT_MODEM_RSP_SIZE)
+static char buf[AT_BUF_LEN];
 static size_t line_len;
 static bool line_overflow;
-
-static char modem_rsp[CONFIG_XFOTA_AT_MODEM_RSP_SIZE];
+static bool in_quotes;
+/* The previous byte was a CR that ended a line: an LF right after it ends nothing. */
+static bool after_cr;
 
 void at_host_send(const uint8_t *data, size_t len)
 {
-	if (tx_fn == NULL || len == 0) {
-		return;
+	if (io != NULL && len > 0) {
+		io->write(data, len);
 	}
-	(void)k_mutex_lock(&tx_lock, K_FOREVER);
-	tx_fn(data, len);
-	(void)k_mutex_unlock(&tx_lock);
-}
-
-/* "\r\n" and a text, in one locked write pair so nothing lands between them. */
-static void send_framed(const char *s)
-{
-	if (tx_fn == NULL) {
-		return;
-	}
-	(void)k_mutex_lock(&tx_lock, K_FOREVER);
-	tx_fn((const uint8_t *)"\r\n", 2);
-	tx_fn((const uint8_t *)s, strlen(s));
-	(void)k_mutex_unlock(&tx_lock);
 }
 
 /* Case-insensitive comparison of the whole line with an upper-case command. */
@@ -63,7 +54,7 @@ static bool is_cmd(const char *cmd)
 	size_t i;
 
 	for (i = 0; i < line_len && cmd[i] != '\0'; i++) {
-		char c = line[i];
+		char c = buf[i];
 
 		if (c >= 'a' && c <= 'z') {
 			c = (char)(c - 'a' + 'A');
@@ -79,8 +70,8 @@ static void forward_to_modem(void)
 {
 	int err;
 
-	line[line_len] = '\0';
-	err = nrf_modem_at_cmd(modem_rsp, sizeof(modem_rsp), "%s", line);
+	buf[line_len] = '\0';
+	err = nrf_modem_at_cmd(buf, sizeof(buf), "%s", buf);
 	if (err < 0) {
 		/* Includes -E2BIG: never relay a truncated answer. */
 		LOG_WRN("modem AT command failed: %d", err);
@@ -88,7 +79,29 @@ static void forward_to_modem(void)
 		return;
 	}
 	/* The modem's answer ends with its own OK / ERROR / +CME ERROR line. */
-	send_framed(modem_rsp);
+	at_host_send(crlf, 2);
+	at_host_send((const uint8_t *)buf, strlen(buf));
+}
+
+static void reset(void)
+{
+	int rc;
+
+	at_host_send(rsp_ok, sizeof(rsp_ok) - 1);
+	/* As Nordic's Serial Modem: the modem goes to minimal functionality first, so it stores
+	 * its state before the SiP resets.
+	 */
+	rc = nrf_modem_at_printf("AT+CFUN=0");
+	if (rc) {
+		LOG_WRN("AT+CFUN=0 before reset failed: %d", rc);
+	}
+	/* Let the UART drain before the reset. */
+	if (io != NULL && io->drain != NULL) {
+		io->drain(CONFIG_XFOTA_RESET_DELAY_MS);
+	} else {
+		k_sleep(K_MSEC(CONFIG_XFOTA_RESET_DELAY_MS));
+	}
+	sys_reboot(SYS_REBOOT_COLD);
 }
 
 static void dispatch(void)
@@ -100,20 +113,10 @@ static void dispatch(void)
 		return;
 	}
 	if (is_cmd("AT#XRESET")) {
-		at_host_send(rsp_ok, sizeof(rsp_ok) - 1);
-		/* As Nordic's Serial Modem: the modem goes to minimal functionality first, so it
-		 * stores its state before the SiP resets.
-		 */
-		rc = nrf_modem_at_printf("AT+CFUN=0");
-		if (rc) {
-			LOG_WRN("AT+CFUN=0 before reset failed: %d", rc);
-		}
-		/* Let the UART drain before the reset. */
-		k_sleep(K_MSEC(CONFIG_XFOTA_RESET_DELAY_MS));
-		sys_reboot(SYS_REBOOT_COLD);
+		reset();
 		return;
 	}
-	rc = xfota_shell_handle_line((const uint8_t *)line, line_len);
+	rc = xfota_shell_handle_line((const uint8_t *)buf, line_len);
 	if (rc == XFOTA_LINE_NOT_MINE) {
 		forward_to_modem();
 	} else if (rc < 0) {
@@ -122,11 +125,36 @@ static void dispatch(void)
 	}
 }
 
-void at_host_init(at_host_tx_t tx)
+static bool has_printable(void)
 {
-	tx_fn = tx;
+	for (size_t i = 0; i < line_len; i++) {
+		if ((uint8_t)buf[i] > ' ') {
+			return true;
+		}
+	}
+	return false;
+}
+
+static void end_line(void)
+{
+	if (line_overflow) {
+		LOG_WRN("AT line longer than %d bytes, discarded", CONFIG_XFOTA_AT_BUF_SIZE);
+		at_host_send(rsp_error, sizeof(rsp_error) - 1);
+	} else if (has_printable()) {
+		dispatch();
+	}
 	line_len = 0;
 	line_overflow = false;
+	in_quotes = false;
+}
+
+void at_host_init(const struct at_host_io *out)
+{
+	io = out;
+	line_len = 0;
+	line_overflow = false;
+	in_quotes = false;
+	after_cr = false;
 }
 
 void at_host_overrun(void)
@@ -138,18 +166,35 @@ void at_host_feed(const uint8_t *data, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
 		uint8_t c = data[i];
+		bool lf_after_cr = after_cr && c == '\n';
 
-		if (c == '\r' || c == '\n') {
-			if (line_overflow) {
-				LOG_WRN("AT line too long, discarded");
-				at_host_send(rsp_error, sizeof(rsp_error) - 1);
-			} else if (line_len > 0) {
-				dispatch();
+		after_cr = false;
+		if (c == '\0') {
+			/* nrf_modem_at_cmd() takes a C string: a NUL would cut the command. */
+			continue;
+		}
+		if (!in_quotes && (c == '\r' || c == '\n')) {
+			if (!lf_after_cr) {
+				after_cr = c == '\r';
+				end_line();
 			}
-			line_len = 0;
-			line_overflow = false;
-		} else if (line_len < CONFIG_XFOTA_AT_BUF_SIZE) {
-			line[line_len++] = (char)c;
+			continue;
+		}
+		if (c == 0x08 || c == 0x7f) {
+			/* Backspace/DEL, as Nordic's AT hosts: the previous byte is gone. */
+			if (line_len > 0 && !line_overflow) {
+				line_len--;
+				if (buf[line_len] == '"') {
+					in_quotes = !in_quotes;
+				}
+			}
+			continue;
+		}
+		if (c == '"') {
+			in_quotes = !in_quotes;
+		}
+		if (line_len < CONFIG_XFOTA_AT_BUF_SIZE) {
+			buf[line_len++] = (char)c;
 		} else {
 			line_overflow = true;
 		}
@@ -158,7 +203,13 @@ void at_host_feed(const uint8_t *data, size_t len)
 
 AT_MONITOR(xfota_at_relay, ANY, at_notif_relay);
 
+/* Runs on the system workqueue (at_monitor): only enqueues, never waits for the UART. */
 static void at_notif_relay(const char *notif)
 {
-	send_framed(notif);
+	const struct at_host_io *out = io;
+
+	if (out == NULL) {
+		return;
+	}
+	(void)out->notify(crlf, 2, (const uint8_t *)notif, strlen(notif));
 }

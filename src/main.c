@@ -20,6 +20,7 @@ LOG_MODULE_REGISTER(xfota_app, CONFIG_XFOTA_LOG_LEVEL);
 int main(void)
 {
 	int err;
+	int modem;
 
 	err = at_uart_init();
 	if (err) {
@@ -36,13 +37,17 @@ int main(void)
 		LOG_ERR("xfota init failed: %d", err);
 	}
 
-	/* A pending modem update is applied here; its result reaches the shell's DFU hook. */
-	err = nrf_modem_lib_init();
-	if (err) {
-		LOG_ERR("nrf_modem_lib_init failed: %d", err);
+	/* A pending modem update is applied here; its result reaches the shell's DFU hook.
+	 * -NRF_EIO: the modem needs a full firmware program; -NRF_EAGAIN: an update is retried
+	 * at the next init. Either is reported after Ready (#XMODEM: INIT,<err>) and the FOTA
+	 * operations that need the modem answer ERROR; AT and AT#XRESET keep working.
+	 */
+	modem = nrf_modem_lib_init();
+	if (modem) {
+		LOG_ERR("nrf_modem_lib_init failed: %d", modem);
 	}
 
-	err = xfota_shell_boot();
+	err = xfota_shell_boot(modem);
 	if (err) {
 		LOG_ERR("xfota boot report failed: %d", err);
 	}

@@ -2,8 +2,9 @@
  * SPDX-License-Identifier: Apache-2.0
  *
  * C smoke test of the Rust staticlib through the committed header include/xfota.h: one full
- * application FOTA flow and one failure flow, checking the exact bytes on the "UART" and the
- * effects the core asks of the port. Proves the header is usable from C.
+ * application FOTA flow (a real MCUboot image in the fake secondary slot, walked and hashed) and
+ * one failure flow, checking the exact bytes on the "UART" and the effects the core asks of the
+ * port. Proves the header is usable from C.
  *
  * Build and run: tests/smoke/run.sh (host cc + the host-built staticlib).
  */
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "xfota.h"
+#include "fake_sha256.h"
 
 static int passed;
 static int failed;
@@ -42,10 +44,13 @@ struct fake {
 	int confirms;
 	int clears;
 	int saves;
-	uint8_t record[16];
+	uint8_t record[32];
 	size_t record_len;
 	int32_t start_rc;
 	const char *host_ptr; /* the pointer handed over: must stay valid */
+	int ends;
+	int schedules;
+	uint8_t slot[2][1024]; /* MCUboot primary, secondary */
 };
 
 static struct fake fk;
@@ -88,6 +93,67 @@ static int32_t fake_reset(void *ctx, uint8_t image_type)
 	(void)image_type;
 	f->resets++;
 	return 0;
+}
+
+static void fake_end(void *ctx)
+{
+	struct fake *f = ctx;
+
+	f->ends++;
+}
+
+static int32_t fake_schedule(void *ctx, uint8_t image_type)
+{
+	struct fake *f = ctx;
+
+	(void)image_type;
+	f->schedules++;
+	return 0;
+}
+
+static int32_t fake_read_image(void *ctx, uint8_t slot, uint32_t offset, uint8_t *buf, size_t len)
+{
+	struct fake *f = ctx;
+
+	if (slot > 1 || offset > sizeof(f->slot[0]) || len > sizeof(f->slot[0]) - offset) {
+		return -EINVAL;
+	}
+	memcpy(buf, &f->slot[slot][offset], len);
+	return 0;
+}
+
+static int32_t fake_hash_matches(void *ctx, uint32_t len, const uint8_t *sha256)
+{
+	struct fake *f = ctx;
+	uint8_t h[32];
+
+	if (len > sizeof(f->slot[1])) {
+		return -EINVAL;
+	}
+	fake_sha256(f->slot[1], len, h);
+	return memcmp(h, sha256, 32) == 0;
+}
+
+/* An MCUboot image (header 32 bytes, body, TLV info + SHA-256 TLV) in the secondary slot. */
+static void make_image(struct fake *f)
+{
+	uint8_t *p = f->slot[1];
+	const uint32_t body = 200;
+	const uint32_t hashed = 32 + body;
+
+	memset(p, 0xff, sizeof(f->slot[1]));
+	memset(p, 0, hashed);
+	p[0] = 0x3d, p[1] = 0xb8, p[2] = 0xf3, p[3] = 0x96; /* IMAGE_MAGIC */
+	p[8] = 32;                                         /* ih_hdr_size */
+	p[12] = (uint8_t)body;                             /* ih_img_size */
+	for (uint32_t i = 0; i < body; i++) {
+		p[32 + i] = (uint8_t)(i * 7);
+	}
+	p[hashed] = 0x07, p[hashed + 1] = 0x69;     /* IMAGE_TLV_INFO_MAGIC */
+	p[hashed + 2] = 4 + 4 + 32, p[hashed + 3] = 0; /* it_tlv_tot */
+	p[hashed + 4] = 0x10, p[hashed + 5] = 0;     /* IMAGE_TLV_SHA256 */
+	p[hashed + 6] = 32, p[hashed + 7] = 0;
+	fake_sha256(p, hashed, &p[hashed + 8]);
 }
 
 static int32_t fake_ok(void *ctx)
@@ -143,7 +209,9 @@ static const struct xfota_port port = {
 	.write = fake_write,
 	.start_download = fake_start,
 	.cancel_download = fake_cancel,
+	.end_download = fake_end,
 	.reset_dfu_target = fake_reset,
+	.schedule_update = fake_schedule,
 	.erase_app_slot = fake_ok,
 	.modem_erase_start = fake_erase_done,
 	.modem_erase_poll = fake_erase_done,
@@ -151,6 +219,8 @@ static const struct xfota_port port = {
 	.save_record = fake_save,
 	.clear_record = fake_clear,
 	.confirm_image = fake_confirm,
+	.read_image = fake_read_image,
+	.image_hash_matches = fake_hash_matches,
 };
 
 /* The C services the staticlib calls (zephyr-sys/xfota_sys.h). */
@@ -161,16 +231,16 @@ void xfota_sys_panic(void)
 	_Exit(2);
 }
 
-void xfota_sys_log(int32_t level, const char *msg, size_t len, int32_t value)
+void xfota_sys_log(uint32_t code, int32_t value)
 {
-	fprintf(stderr, "log<%d> %.*s %d\n", (int)level, (int)len, msg, (int)value);
+	fprintf(stderr, "log %u %d\n", (unsigned int)code, (int)value);
 }
 
 static struct xfota_state state;
 
 static int32_t line(const char *s)
 {
-	return xfota_handle_line(&state, (const uint8_t *)s, strlen(s), &port);
+	return xfota_handle_line(&state, (const uint8_t *)s, strlen(s));
 }
 
 static void uart_clear(void)
@@ -189,9 +259,10 @@ static void uart_clear(void)
 static void app_flow(void)
 {
 	memset(&fk, 0, sizeof(fk));
-	CHECK(xfota_init(&state, sizeof(state), 30000, 1000) == 0, "init");
-	CHECK(xfota_boot(&state, NULL, 0, 1, false, 0, &port) == 0, "boot");
+	CHECK(xfota_init(&state, sizeof(state), 30000, 1000, &port) == 0, "init");
+	CHECK(xfota_boot(&state, NULL, 0, 1, false, 0, 0) == 0, "boot");
 	EXPECT_UART("Ready\r\n");
+	make_image(&fk);
 
 	CHECK(line("AT#XFOTA=1,\"https://fw.example.com:8443/images/app_update.bin\",16842753") ==
 		      XFOTA_LINE_OK,
@@ -210,20 +281,23 @@ static void app_flow(void)
 	CHECK(strcmp(fk.host_ptr, "https://fw.example.com:8443") == 0, "host pointer stable");
 
 	for (int p = 0; p <= 100; p += 25) {
-		CHECK(xfota_download_event(&state, fk.session, XFOTA_EVT_PROGRESS, p, &port) == 0,
+		CHECK(xfota_download_event(&state, fk.session, XFOTA_EVT_PROGRESS, p) == 0,
 		      "progress");
 	}
 	EXPECT_UART("\r\n#XFOTA: 1,0,0\r\n\r\n#XFOTA: 1,0,25\r\n\r\n#XFOTA: 1,0,50\r\n"
 		    "\r\n#XFOTA: 1,0,75\r\n\r\n#XFOTA: 1,0,100\r\n");
-	CHECK(xfota_download_event(&state, fk.session, XFOTA_EVT_FINISHED, 0, &port) == 0,
+	CHECK(xfota_download_event(&state, fk.session, XFOTA_EVT_FINISHED, 0) == 0,
 	      "finished");
 	EXPECT_UART("\r\n#XFOTA: 4,0\r\n");
 	CHECK(fk.record_len == XFOTA_RECORD_LEN, "record saved (%zu bytes)", fk.record_len);
+	CHECK(fk.schedules == 1, "scheduled once, after the save");
+	CHECK(fk.ends == 1, "session ended once");
 	CHECK(xfota_stage(&state) == 4, "stage 4");
 
-	/* Reboot: fresh state, record from "flash", MCUboot says REVERT (test mode). */
-	CHECK(xfota_init(&state, sizeof(state), 30000, 1000) == 0, "re-init");
-	CHECK(xfota_boot(&state, fk.record, fk.record_len, 4, false, 0, &port) == 0, "boot 2");
+	/* Reboot: MCUboot swapped the image in and runs it in test mode (REVERT). */
+	memcpy(fk.slot[0], fk.slot[1], sizeof(fk.slot[0]));
+	CHECK(xfota_init(&state, sizeof(state), 30000, 1000, &port) == 0, "re-init");
+	CHECK(xfota_boot(&state, fk.record, fk.record_len, 4, false, 0, 0) == 0, "boot 2");
 	EXPECT_UART("Ready\r\n\r\n#XFOTA: 5,0\r\n");
 	CHECK(fk.confirms == 1, "confirmed once");
 	/* The result was stored (stage 5) before the notification, then cleared. */
@@ -235,8 +309,8 @@ static void app_flow(void)
 static void failure_flow(void)
 {
 	memset(&fk, 0, sizeof(fk));
-	CHECK(xfota_init(&state, sizeof(state), 30000, 1000) == 0, "init");
-	CHECK(xfota_boot(&state, NULL, 0, 1, false, 0, &port) == 0, "boot");
+	CHECK(xfota_init(&state, sizeof(state), 30000, 1000, &port) == 0, "init");
+	CHECK(xfota_boot(&state, NULL, 0, 1, false, 0, 0) == 0, "boot");
 	uart_clear();
 
 	CHECK(line("AT#XFOTA=1,\"https://h/f.bin\"") == XFOTA_LINE_ERROR, "https w/o sec_tag");
@@ -255,28 +329,31 @@ static void failure_flow(void)
 
 	CHECK(line("AT#XFOTA=2,\"http://h/m.bin\"") == XFOTA_LINE_OK, "start modem");
 	EXPECT_UART("\r\nOK\r\n");
-	CHECK(xfota_download_event(&state, fk.session, XFOTA_EVT_ERASE_PENDING, 0, &port) == 0,
+	CHECK(xfota_download_event(&state, fk.session, XFOTA_EVT_ERASE_PENDING, 0) == 0,
 	      "erase pending");
 	/* 4 = FOTA_DOWNLOAD_ERROR_CAUSE_TYPE_MISMATCH (sdk-nrf v3.2.4) -> <info> 3 */
-	CHECK(xfota_download_event(&state, fk.session, XFOTA_EVT_ERROR, 4, &port) == 0, "error");
+	CHECK(xfota_download_event(&state, fk.session, XFOTA_EVT_ERROR, 4) == 0, "error");
 	EXPECT_UART("\r\n#XFOTA: 2,0\r\n\r\n#XFOTA: 2,1,3\r\n");
 	CHECK(fk.resets == 1, "DFU target reset after the error");
+	CHECK(fk.ends == 1, "session ended once");
 	CHECK(xfota_stage(&state) == 0, "idle after error");
 
 	/* Bad arguments are refused at the ABI. */
-	CHECK(xfota_download_event(&state, 1, 99, 0, &port) == -EINVAL, "bad event");
-	CHECK(xfota_handle_line(&state, NULL, 3, &port) == -EINVAL, "null line");
-	CHECK(xfota_handle_line(NULL, (const uint8_t *)"AT", 2, &port) == -EINVAL, "null state");
+	CHECK(xfota_download_event(&state, 1, 99, 0) == -EINVAL, "bad event");
+	CHECK(xfota_handle_line(&state, NULL, 3) == -EINVAL, "null line");
+	CHECK(xfota_handle_line(NULL, (const uint8_t *)"AT", 2) == -EINVAL, "null state");
+	CHECK(line("AT") == XFOTA_LINE_NOT_MINE, "AT not mine");
 	{
 		struct xfota_port partial = port;
+		struct xfota_state other;
 
-		partial.confirm_image = NULL;
-		CHECK(line("AT") == XFOTA_LINE_NOT_MINE, "AT not mine");
-		CHECK(xfota_handle_line(&state, (const uint8_t *)"AT", 2, &partial) == -EINVAL,
+		partial.image_hash_matches = NULL;
+		CHECK(xfota_init(&other, sizeof(other), 30000, 1000, &partial) == -EINVAL,
 		      "incomplete port");
 	}
-	CHECK(xfota_init(&state, sizeof(state) - 1, 30000, 1000) == -EINVAL, "short storage");
-	CHECK(xfota_init(&state, sizeof(state), 30000, 0) == -EINVAL, "poll 0");
+	CHECK(xfota_init(&state, sizeof(state) - 1, 30000, 1000, &port) == -EINVAL,
+	      "short storage");
+	CHECK(xfota_init(&state, sizeof(state), 30000, 0, &port) == -EINVAL, "poll 0");
 	EXPECT_UART("");
 }
 

@@ -2,8 +2,8 @@
  * SPDX-License-Identifier: Apache-2.0
  *
  * The shell test cases (shell_cases.c) run under ztest (twister: native_sim, qemu_cortex_m3,
- * mps2/an521/cpu0, nrf9161dk) and under a small host runner (tests/host): these macros map
- * them onto either.
+ * mps2/an521/cpu0, nrf9161dk) and under a small host runner on pthreads (tests/host): these
+ * macros map them onto either.
  */
 #ifndef SHELL_HARNESS_H_
 #define SHELL_HARNESS_H_
@@ -15,6 +15,7 @@
 #include <zephyr/ztest.h>
 
 #define SHELL_TEST(name) ZTEST(xfota_shell, test_##name)
+#define SKIP(why) ztest_test_skip()
 #define EXPECT_TRUE(cond) zassert_true((cond), "%s", #cond)
 #define EXPECT_EQ(a, b)                                                                            \
 	zassert_equal((a), (b), "%s == %s: %d != %d", #a, #b, (int)(a), (int)(b))
@@ -28,6 +29,7 @@
 typedef void (*host_test_fn)(void);
 void host_register(const char *name, host_test_fn fn);
 void host_fail(const char *file, int line, const char *fmt, ...);
+void host_skip(const char *why);
 
 #define SHELL_TEST(name)                                                                           \
 	static void test_##name(void);                                                             \
@@ -36,6 +38,11 @@ void host_fail(const char *file, int line, const char *fmt, ...);
 		host_register(#name, test_##name);                                                 \
 	}                                                                                          \
 	static void test_##name(void)
+#define SKIP(why)                                                                                  \
+	do {                                                                                       \
+		host_skip(why);                                                                    \
+		return;                                                                            \
+	} while (0)
 #define EXPECT_TRUE(cond)                                                                          \
 	do {                                                                                       \
 		if (!(cond)) {                                                                     \

@@ -1,62 +1,117 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
  *
- * The real C shell (src/xfota_shell.c, src/at_host.c) and the real Rust staticlib, against
- * fakes of every NCS call (tests/fakes). Each case asserts the exact bytes on the "UART".
+ * The real C shell (src/xfota_shell.c, src/at_host.c, src/at_uart.c) and the real Rust
+ * staticlib, against models of every NCS call (tests/fakes). Each case asserts the exact bytes
+ * on the "UART" and the state the fakes were left in. Download events come from the fake
+ * downloader's own thread, modem notifications from the system workqueue (as at_monitor).
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
+#include <zephyr/kernel.h>
+
 #include <xfota.h>
 #include <xfota/at_host.h>
+#include <xfota/at_uart.h>
 #include <xfota/xfota_shell.h>
 #include <modem/nrf_modem_lib.h>
 
 #include "fake_ncs.h"
 #include "harness.h"
+#include "test_images.h"
 
 #define BOOT_SWAP_NONE 1
+#define BOOT_SWAP_TEST 2
 #define BOOT_SWAP_REVERT 4
 
-static char uart[8192];
-static size_t uart_len;
+/* ---- the capture transport: what at_host writes, from the AT thread and from at_monitor ---- */
 
-static void cap_write(const uint8_t *data, size_t len)
+static char uart[CONFIG_XFOTA_AT_BUF_SIZE + 512];
+static size_t uart_len;
+/* Notifications wait here until the line being handled is done, as at_uart's notification
+ * buffer waits for the AT thread: they never land inside a response.
+ */
+static char urcs[1024];
+static size_t urcs_len;
+static K_MUTEX_DEFINE(uart_lock);
+
+static void cap_append(const uint8_t *data, size_t len)
 {
+	k_mutex_lock(&uart_lock, K_FOREVER);
 	if (uart_len + len < sizeof(uart)) {
 		memcpy(uart + uart_len, data, len);
 		uart_len += len;
 		uart[uart_len] = '\0';
 	}
+	k_mutex_unlock(&uart_lock);
 }
 
-/* Returns what was written since the last call (valid until the next write). */
+static void cap_write(const uint8_t *data, size_t len)
+{
+	cap_append(data, len);
+}
+
+static int cap_notify(const uint8_t *head, size_t head_len, const uint8_t *body, size_t body_len)
+{
+	int rc = -ENOBUFS;
+
+	k_mutex_lock(&uart_lock, K_FOREVER);
+	if (urcs_len + head_len + body_len < sizeof(urcs)) {
+		memcpy(urcs + urcs_len, head, head_len);
+		memcpy(urcs + urcs_len + head_len, body, body_len);
+		urcs_len += head_len + body_len;
+		rc = 0;
+	}
+	k_mutex_unlock(&uart_lock);
+	return rc;
+}
+
+static const struct at_host_io cap_io = {
+	.write = cap_write,
+	.notify = cap_notify,
+};
+
+/* Returns what was written since the last call (valid until the next call). */
+/* Also the scratch buffer of the cases that build long lines (RAM is short on
+ * qemu_cortex_m3): a line fed from it is consumed before the next uart_take().
+ */
+static char taken[sizeof(uart)];
+
 static const char *uart_take(void)
 {
-	static char taken[sizeof(uart)];
-
+	fake_at_notif_flush();
+	k_mutex_lock(&uart_lock, K_FOREVER);
+	cap_append((const uint8_t *)urcs, urcs_len);
+	urcs_len = 0;
 	memcpy(taken, uart, uart_len + 1);
 	uart_len = 0;
 	uart[0] = '\0';
+	k_mutex_unlock(&uart_lock);
 	return taken;
 }
 
 /* What main.c does at boot, in its order. */
 static void power_cycle(void)
 {
+	k_mutex_lock(&uart_lock, K_FOREVER);
 	uart_len = 0;
 	uart[0] = '\0';
-	at_host_init(cap_write);
+	urcs_len = 0;
+	k_mutex_unlock(&uart_lock);
+	at_host_init(&cap_io);
 	xfota_shell_set_hooks(at_host_send, NULL);
 	(void)xfota_shell_init();
-	(void)nrf_modem_lib_init();
-	(void)xfota_shell_boot();
+	(void)xfota_shell_boot(nrf_modem_lib_init());
 }
+
+static void at_thread_stop(void);
 
 void shell_before_each(void)
 {
+	at_thread_stop();
 	fake_reset();
 	power_cycle();
 	(void)uart_take();
@@ -76,10 +131,9 @@ static void feed(const char *s)
 	xfota_shell_process_events();
 }
 
-/* The downloader's thread delivers an event; the AT thread drains the queue. */
-static void dl(enum fota_download_evt_id id, int value)
+/* The AT thread drains what the downloader thread queued. */
+static void drain(void)
 {
-	fake_fota_emit(id, value);
 	xfota_shell_process_events();
 }
 
@@ -88,17 +142,42 @@ static void feed_reset(void)
 	feed("AT#XRESET\r\n");
 }
 
+/* MCUboot swapped the downloaded image in: the primary slot now holds it. */
+static void swap_in_secondary(void)
+{
+	memcpy(fake.slot[0], fake.slot[1], FAKE_SLOT_SIZE);
+}
+
+/* An image that fails its hash: one body byte flipped after hashing (as xfota-sim --corrupt). */
+static void write_corrupt_image(void)
+{
+	fake_slot_write(1, img_good, img_good_len);
+	fake.slot[1][0x200] ^= 0xff;
+}
+
+static void start_app(void)
+{
+	fake_slot_write(1, img_good, img_good_len);
+	feed("AT#XFOTA=1,\"http://fw.example.com/images/app.bin\"\r\n");
+}
+
+/* ==== boot ==================================================================================== */
+
 SHELL_TEST(boot_prints_ready_once)
 {
 	fake_reset();
 	power_cycle();
 	EXPECT_STR(uart_take(), "Ready\r\n");
 	EXPECT_EQ(fake.fota_init_calls, 1);
+	EXPECT_EQ(fake.modem_inits, 1);
 }
 
-SHELL_TEST(app_flow_reboot_revert_reports_5_0)
+/* ==== application FOTA, verified image, identity at boot ===================================== */
+
+SHELL_TEST(app_flow_verified_image_then_revert_reports_5_0)
 {
-	feed("AT#XFOTA=1,\"http://fw.example.com/images/app.bin\"\r\n");
+	EXPECT_TRUE(HAVE_IMG_GOOD && HAVE_IMG_OTHER); /* imgtool made them */
+	start_app();
 	EXPECT_STR(uart_take(), "\r\nOK\r\n");
 	EXPECT_EQ(fake.fota_starts, 1);
 	EXPECT_STR(fake.host, "http://fw.example.com");
@@ -107,19 +186,24 @@ SHELL_TEST(app_flow_reboot_revert_reports_5_0)
 	EXPECT_EQ(fake.pdn_id, 0);
 	EXPECT_EQ(fake.type, DFU_TARGET_IMAGE_TYPE_MCUBOOT);
 
-	dl(FOTA_DOWNLOAD_EVT_PROGRESS, 0);
-	dl(FOTA_DOWNLOAD_EVT_PROGRESS, 0);
-	dl(FOTA_DOWNLOAD_EVT_PROGRESS, 50);
-	dl(FOTA_DOWNLOAD_EVT_PROGRESS, 100);
+	fake_dl_progress(0);
+	fake_dl_progress(0);
+	fake_dl_progress(50);
+	drain();
 	/* The downloader still holds the host pointer: it points at intact text. */
 	feed("AT\r\n");
 	EXPECT_STR(fake.host_ptr, "http://fw.example.com");
 	EXPECT_STR(fake.file_ptr, "images/app.bin");
-	dl(FOTA_DOWNLOAD_EVT_FINISHED, 0);
-	EXPECT_STR(uart_take(), "\r\n#XFOTA: 1,0,0\r\n\r\n#XFOTA: 1,0,50\r\n\r\n#XFOTA: 1,0,100\r\n"
-				"\r\nOK\r\n\r\n#XFOTA: 4,0\r\n");
+	fake_dl_done();
+	drain();
+	EXPECT_STR(uart_take(), "\r\n#XFOTA: 1,0,0\r\n\r\n#XFOTA: 1,0,50\r\n\r\nOK\r\n"
+				"\r\n#XFOTA: 1,0,100\r\n\r\n#XFOTA: 4,0\r\n");
 	EXPECT_TRUE(fake.rec_present);
-	EXPECT_EQ(fake.saves, 1);
+	EXPECT_EQ(fake.rec_len, XFOTA_RECORD_LEN);
+	EXPECT_EQ(fake.hash_checks, 1);
+	/* Scheduled once, by the shell, after the record was saved (autoschedule off). */
+	EXPECT_EQ(fake.scheduled_ok, 1);
+	EXPECT_EQ(fake.schedules, 1);
 
 	feed("AT#XFOTA=1,\"http://fw.example.com/images/app.bin\"\r\n");
 	EXPECT_STR(uart_take(), "\r\nERROR\r\n");
@@ -127,11 +211,10 @@ SHELL_TEST(app_flow_reboot_revert_reports_5_0)
 	/* AT#XRESET: OK, then the reboot. */
 	fake_run_until_reboot(feed_reset);
 	EXPECT_EQ(fake.reboots, 1);
-	/* The modem was put to minimal functionality before the reset. */
-	EXPECT_EQ(fake.at_printfs, 1);
 	EXPECT_STR(fake.at_printf_cmd, "AT+CFUN=0");
 	EXPECT_STR(uart_take(), "\r\nOK\r\n");
 
+	swap_in_secondary();
 	fake.swap_type = BOOT_SWAP_REVERT;
 	power_cycle();
 	EXPECT_STR(uart_take(), "Ready\r\n\r\n#XFOTA: 5,0\r\n");
@@ -144,11 +227,63 @@ SHELL_TEST(app_flow_reboot_revert_reports_5_0)
 	EXPECT_STR(uart_take(), "Ready\r\n");
 }
 
-SHELL_TEST(app_image_not_kept_reports_5_3)
+SHELL_TEST(simulator_images_good_4_0_corrupt_1_1_2)
 {
-	feed("AT#XFOTA=1,\"http://h/a.bin\"\n");
-	dl(FOTA_DOWNLOAD_EVT_FINISHED, 0);
+	if (!HAVE_IMG_SIM_GOOD || !HAVE_IMG_SIM_CORRUPT) {
+		SKIP("xfota-sim --make-image images not made (the simulator does not build)");
+	}
+	fake_slot_write(1, img_sim_good, img_sim_good_len);
+	feed("AT#XFOTA=1,\"http://h/app.bin\"\r\n");
+	fake_dl_progress(10);
+	fake_dl_done();
+	drain();
+	EXPECT_STR(uart_take(), "\r\nOK\r\n\r\n#XFOTA: 1,0,0\r\n\r\n#XFOTA: 1,0,10\r\n"
+				"\r\n#XFOTA: 1,0,100\r\n\r\n#XFOTA: 4,0\r\n");
+	feed("AT#XFOTA=8\r\n");
 	(void)uart_take();
+	fake_slot_write(1, img_sim_corrupt, img_sim_corrupt_len);
+	feed("AT#XFOTA=1,\"http://h/app.bin\"\r\n");
+	fake_dl_done();
+	drain();
+	EXPECT_STR(uart_take(), "\r\nOK\r\n\r\n#XFOTA: 1,0,0\r\n\r\n#XFOTA: 1,0,100\r\n"
+				"\r\n#XFOTA: 1,1,2\r\n");
+}
+
+SHELL_TEST(corrupt_app_image_is_rejected_1_1_2)
+{
+	write_corrupt_image();
+	feed("AT#XFOTA=1,\"http://h/a.bin\"\r\n");
+	fake_dl_progress(50);
+	fake_dl_done();
+	drain();
+	EXPECT_STR(uart_take(), "\r\nOK\r\n\r\n#XFOTA: 1,0,0\r\n\r\n#XFOTA: 1,0,50\r\n"
+				"\r\n#XFOTA: 1,0,100\r\n\r\n#XFOTA: 1,1,2\r\n");
+	EXPECT_TRUE(!fake.rec_present);
+	EXPECT_EQ(fake.saves, 0);
+	EXPECT_EQ(fake.schedules, 0);
+	EXPECT_TRUE(!fake.dfu_target_active); /* reset */
+}
+
+SHELL_TEST(no_image_in_the_slot_is_rejected)
+{
+	/* Erased secondary slot (no MCUboot magic). */
+	feed("AT#XFOTA=1,\"http://h/a.bin\"\r\n");
+	fake_dl_progress(100);
+	fake_dl_done();
+	drain();
+	EXPECT_STR(uart_take(), "\r\nOK\r\n\r\n#XFOTA: 1,0,0\r\n\r\n#XFOTA: 1,0,100\r\n"
+				"\r\n#XFOTA: 1,1,2\r\n");
+	EXPECT_EQ(fake.schedules, 0);
+}
+
+SHELL_TEST(another_image_running_reports_5_3)
+{
+	start_app();
+	fake_dl_done();
+	drain();
+	(void)uart_take();
+	/* MCUboot reverted: the old image runs. */
+	fake_slot_write(0, img_other, img_other_len);
 	fake.swap_type = BOOT_SWAP_NONE;
 	power_cycle();
 	EXPECT_STR(uart_take(), "Ready\r\n\r\n#XFOTA: 5,3\r\n");
@@ -156,25 +291,108 @@ SHELL_TEST(app_image_not_kept_reports_5_3)
 	EXPECT_TRUE(!fake.rec_present);
 }
 
+SHELL_TEST(foreign_image_in_trial_mode_is_not_confirmed)
+{
+	start_app();
+	fake_dl_done();
+	drain();
+	(void)uart_take();
+	fake_slot_write(0, img_other, img_other_len);
+	fake.swap_type = BOOT_SWAP_REVERT;
+	power_cycle();
+	EXPECT_STR(uart_take(), "Ready\r\n\r\n#XFOTA: 5,3\r\n");
+	EXPECT_EQ(fake.confirms, 0);
+}
+
+SHELL_TEST(same_image_swap_type_2_reports_5_0_without_confirm)
+{
+	start_app();
+	fake_dl_done();
+	drain();
+	(void)uart_take();
+	swap_in_secondary();
+	fake.swap_type = BOOT_SWAP_TEST;
+	power_cycle();
+	EXPECT_STR(uart_take(), "Ready\r\n\r\n#XFOTA: 5,0\r\n");
+	EXPECT_EQ(fake.confirms, 0);
+}
+
+SHELL_TEST(unreadable_primary_header_falls_back_to_swap_type)
+{
+	start_app();
+	fake_dl_done();
+	drain();
+	(void)uart_take();
+	fake_slot_write(0, img_other, img_other_len);
+	fake.primary_read_rc = -EINVAL; /* TF-M refusing the secure header range */
+	fake.swap_type = BOOT_SWAP_REVERT;
+	power_cycle();
+	/* Identity unknown: REVERT confirms, as Nordic's Serial Modem does. */
+	EXPECT_STR(uart_take(), "Ready\r\n\r\n#XFOTA: 5,0\r\n");
+	EXPECT_EQ(fake.confirms, 1);
+}
+
+/* ==== schedule after save (issue 10.2) ====================================================== */
+
+SHELL_TEST(save_failure_schedules_nothing)
+{
+	fake.save_rc = -ENOSPC;
+	start_app();
+	fake_dl_done();
+	drain();
+	EXPECT_STR(uart_take(), "\r\nOK\r\n\r\n#XFOTA: 1,0,0\r\n\r\n#XFOTA: 1,0,100\r\n"
+				"\r\n#XFOTA: 1,1,1\r\n");
+	EXPECT_EQ(fake.schedules, 0);
+	EXPECT_TRUE(!fake.dfu_target_active);
+}
+
+SHELL_TEST(schedule_failure_clears_record)
+{
+	fake.schedule_rc = -EIO;
+	start_app();
+	fake_dl_done();
+	drain();
+	EXPECT_STR(uart_take(), "\r\nOK\r\n\r\n#XFOTA: 1,0,0\r\n\r\n#XFOTA: 1,0,100\r\n"
+				"\r\n#XFOTA: 1,1,1\r\n");
+	EXPECT_EQ(fake.schedules, 1);
+	EXPECT_TRUE(!fake.rec_present);
+}
+
+SHELL_TEST(fota_download_autoschedule_is_off)
+{
+	/* The fake schedules in fota_download too when prj.conf leaves autoschedule on: the
+	 * image would then be scheduled before its record exists, and twice.
+	 */
+	EXPECT_TRUE(!fake.autoschedule);
+	start_app();
+	fake_dl_done();
+	drain();
+	EXPECT_EQ(fake.schedules, 1);
+}
+
+/* ==== modem FOTA ============================================================================= */
+
 SHELL_TEST(modem_flow_erase_then_uuid_error)
 {
+	feed("AT+CFUN=1\r\n");
+	(void)uart_take();
 	feed("AT#XFOTA=2,\"https://fw.example.com:8443/mfw/delta.bin?v=2\",42,\"iot.example\"\r");
 	EXPECT_STR(uart_take(), "\r\nOK\r\n");
 	EXPECT_STR(fake.host, "https://fw.example.com:8443");
 	EXPECT_STR(fake.file, "mfw/delta.bin?v=2");
 	EXPECT_EQ(fake.sec_tag, 42);
 	EXPECT_EQ(fake.type, DFU_TARGET_IMAGE_TYPE_MODEM_DELTA);
-	EXPECT_STR(fake.apn, "iot.example");
-	EXPECT_EQ(fake.pdn_activates, 1);
-	EXPECT_EQ(fake.pdn_id, 5);
+	EXPECT_STR(fake.pdn[1].apn, "iot.example");
+	EXPECT_TRUE(fake.pdn[1].active);
+	EXPECT_EQ(fake.pdn_id, 5); /* AT%XGETPDNID of cid 1 */
 
-	dl(FOTA_DOWNLOAD_EVT_ERASE_PENDING, 0);
-	dl(FOTA_DOWNLOAD_EVT_ERASE_TIMEOUT, 0);
-	dl(FOTA_DOWNLOAD_EVT_ERASE_DONE, 0);
-	dl(FOTA_DOWNLOAD_EVT_PROGRESS, 7);
-	dl(FOTA_DOWNLOAD_EVT_FINISHED, 0);
-	EXPECT_STR(uart_take(), "\r\n#XFOTA: 2,0\r\n\r\n#XFOTA: 3,0\r\n\r\n#XFOTA: 1,0,0\r\n"
-				"\r\n#XFOTA: 1,0,7\r\n\r\n#XFOTA: 1,0,100\r\n\r\n#XFOTA: 4,0\r\n");
+	fake_dl_progress(7);
+	fake_dl_done();
+	drain();
+	EXPECT_STR(uart_take(), "\r\n#XFOTA: 1,0,0\r\n\r\n#XFOTA: 1,0,7\r\n\r\n#XFOTA: 1,0,100\r\n"
+				"\r\n#XFOTA: 4,0\r\n");
+	EXPECT_EQ(fake_pdn_contexts(), 0);
+	EXPECT_EQ(fake.hash_checks, 0); /* modem images are not walked */
 
 	fake.dfu_res = 0x4400004; /* NRF_MODEM_DFU_RESULT_UUID_ERROR */
 	fake.dfu_res_pending = true;
@@ -186,7 +404,8 @@ SHELL_TEST(modem_flow_erase_then_uuid_error)
 SHELL_TEST(modem_voltage_low_keeps_waiting_then_ok)
 {
 	feed("AT#XFOTA=2,\"http://h/d.bin\"\r\n");
-	dl(FOTA_DOWNLOAD_EVT_FINISHED, 0);
+	fake_dl_done();
+	drain();
 	(void)uart_take();
 	fake.dfu_res = 0x4400005; /* NRF_MODEM_DFU_RESULT_VOLTAGE_LOW */
 	fake.dfu_res_pending = true;
@@ -200,17 +419,21 @@ SHELL_TEST(modem_voltage_low_keeps_waiting_then_ok)
 	EXPECT_TRUE(!fake.rec_present);
 }
 
-SHELL_TEST(cancel_urc_before_ok_and_late_event_ignored)
+/* ==== cancel (issue 10.5): fota_download.c's handshake, events from the downloader thread ==== */
+
+SHELL_TEST(cancel_urc_before_ok_and_echo_swallowed)
 {
-	feed("AT#XFOTA=1,\"http://h/a.bin\"\r\n");
-	dl(FOTA_DOWNLOAD_EVT_PROGRESS, 20);
+	start_app();
+	fake_dl_progress(20);
+	drain();
 	(void)uart_take();
 	feed("AT#XFOTA=0\r\n");
+	/* fota_download_cancel() returned once the downloader thread had sent CANCELLED. */
 	EXPECT_STR(uart_take(), "\r\n#XFOTA: 1,2,0\r\n\r\nOK\r\n");
 	EXPECT_EQ(fake.fota_cancels, 1);
-	EXPECT_EQ(fake.dfu_resets, 1);
-	/* fota_download sends CANCELLED later, from its own thread. */
-	dl(FOTA_DOWNLOAD_EVT_CANCELLED, 0);
+	EXPECT_TRUE(!fake_dl_downloading());
+	EXPECT_TRUE(!fake.dfu_target_active);
+	drain(); /* the queued CANCELLED: the echo */
 	EXPECT_STR(uart_take(), "");
 	feed("AT#XFOTA=0\r\n");
 	EXPECT_STR(uart_take(), "\r\nERROR\r\n");
@@ -219,53 +442,72 @@ SHELL_TEST(cancel_urc_before_ok_and_late_event_ignored)
 	EXPECT_STR(fake.file, "b.bin");
 }
 
-SHELL_TEST(apn_context_released_when_the_session_ends)
+SHELL_TEST(cancel_racing_an_error_reports_the_cancel_once)
 {
-	feed("AT#XFOTA=2,\"http://h/d.bin\",,\"iot.example\"\r\n");
-	EXPECT_STR(uart_take(), "\r\nOK\r\n");
-	EXPECT_EQ(fake.pdn_creates, 1);
-	dl(FOTA_DOWNLOAD_EVT_ERROR, FOTA_DOWNLOAD_ERROR_CAUSE_DOWNLOAD_FAILED);
-	EXPECT_STR(uart_take(), "\r\n#XFOTA: 1,1,1\r\n");
-	/* Deactivated before deleted: the modem refuses to delete an active context. */
-	EXPECT_EQ(fake.pdn_deactivates, 1);
-	EXPECT_EQ(fake.pdn_destroys, 1);
-	feed("AT#XFOTA=2,\"http://h/d.bin\",,\"iot.example\"\r\n");
-	EXPECT_STR(uart_take(), "\r\nOK\r\n");
-	EXPECT_EQ(fake.pdn_creates, 2);
-	EXPECT_EQ(fake.pdn_destroys, 1);
+	start_app();
+	fake_dl_progress(30);
+	drain();
+	(void)uart_take();
+	/* A fragment failed; its STOPPED is still on its way when the cancel arrives:
+	 * fota_download's stopped() then sends ERROR, not CANCELLED.
+	 */
+	fake_dl_fail_slowly(FOTA_DOWNLOAD_ERROR_CAUSE_DOWNLOAD_FAILED, 50);
 	feed("AT#XFOTA=0\r\n");
-	EXPECT_EQ(fake.pdn_deactivates, 2);
-	EXPECT_EQ(fake.pdn_destroys, 2);
+	drain();
+	EXPECT_STR(uart_take(), "\r\n#XFOTA: 1,2,0\r\n\r\nOK\r\n");
+	fake_dl_idle();
+	drain();
+	EXPECT_STR(uart_take(), "");
+	feed("AT#XFOTA=1,\"http://h/b.bin\"\r\n");
+	fake_dl_progress(1);
+	drain();
+	EXPECT_STR(uart_take(), "\r\nOK\r\n\r\n#XFOTA: 1,0,0\r\n\r\n#XFOTA: 1,0,1\r\n");
 }
 
 SHELL_TEST(cancel_in_the_resume_window_is_retried)
 {
-	feed("AT#XFOTA=1,\"http://h/a.bin\"\r\n");
+	start_app();
+	fake_dl_progress(10);
+	fake_dl_resume_window(); /* stopped; restarted by a work item 1 s later */
+	drain();
 	(void)uart_take();
-	fake.fota_cancel_rc = -EPERM; /* the downloader is between a stop and its resume */
-	fake.fota_cancel_rc_after = 0;
 	feed("AT#XFOTA=0\r\n");
 	EXPECT_STR(uart_take(), "\r\n#XFOTA: 1,2,0\r\n\r\nOK\r\n");
-	EXPECT_EQ(fake.fota_cancels, 2);
+	EXPECT_TRUE(fake.fota_cancels >= 2);
+	EXPECT_TRUE(!fake_dl_downloading());
 }
 
-SHELL_TEST(cancel_eacces_counts_as_cancelled)
+SHELL_TEST(cancel_before_any_fragment_counts_as_cancelled)
 {
 	feed("AT#XFOTA=1,\"http://h/a.bin\"\r\n");
 	(void)uart_take();
-	fake.fota_cancel_rc = -EACCES;
+	/* No DFU target yet: fota_download_cancel() returns -EACCES, the download stopped. */
 	feed("AT#XFOTA=0\r\n");
 	EXPECT_STR(uart_take(), "\r\n#XFOTA: 1,2,0\r\n\r\nOK\r\n");
+	EXPECT_TRUE(!fake_dl_downloading());
 }
+
+SHELL_TEST(cancel_of_a_finished_download_is_error)
+{
+	start_app();
+	fake_dl_done();
+	drain();
+	(void)uart_take();
+	feed("AT#XFOTA=0\r\n");
+	EXPECT_STR(uart_take(), "\r\nERROR\r\n");
+}
+
+/* ==== start and errors ====================================================================== */
 
 SHELL_TEST(start_refused_by_downloader)
 {
 	char want[64];
 
-	fake.fota_start_rc = -EALREADY;
+	fake.fota_start_rc = -EPROTONOSUPPORT;
 	feed("AT#XFOTA=1,\"http://h/a.bin\"\r\n");
-	snprintf(want, sizeof(want), "\r\n#XFOTA: 1,1,%d\r\n\r\nERROR\r\n", -EALREADY);
+	snprintf(want, sizeof(want), "\r\n#XFOTA: 1,1,%d\r\n\r\nERROR\r\n", -EPROTONOSUPPORT);
 	EXPECT_STR(uart_take(), want);
+	EXPECT_TRUE(!fake_dl_downloading());
 	fake.fota_start_rc = 0;
 	feed("AT#XFOTA=1,\"http://h/a.bin\"\r\n");
 	EXPECT_STR(uart_take(), "\r\nOK\r\n");
@@ -274,25 +516,29 @@ SHELL_TEST(start_refused_by_downloader)
 SHELL_TEST(download_error_maps_cause_and_resets_target)
 {
 	feed("AT#XFOTA=1,\"http://h/a.bin\"\r\n");
-	dl(FOTA_DOWNLOAD_EVT_ERROR, FOTA_DOWNLOAD_ERROR_CAUSE_TYPE_MISMATCH);
-	EXPECT_STR(uart_take(), "\r\nOK\r\n\r\n#XFOTA: 1,1,3\r\n");
-	EXPECT_EQ(fake.dfu_resets, 1);
+	fake_dl_progress(5);
+	fake_dl_fail(FOTA_DOWNLOAD_ERROR_CAUSE_TYPE_MISMATCH);
+	drain();
+	EXPECT_STR(uart_take(),
+		   "\r\nOK\r\n\r\n#XFOTA: 1,0,0\r\n\r\n#XFOTA: 1,0,5\r\n\r\n#XFOTA: 1,1,3\r\n");
+	EXPECT_TRUE(!fake.dfu_target_active);
 	feed("AT#XFOTA=1,\"http://h/a.bin\"\r\n");
-	dl(FOTA_DOWNLOAD_EVT_ERROR, FOTA_DOWNLOAD_ERROR_CAUSE_CONNECT_FAILED);
+	fake_dl_fail(FOTA_DOWNLOAD_ERROR_CAUSE_CONNECT_FAILED);
+	drain();
 	EXPECT_STR(uart_take(), "\r\nOK\r\n\r\n#XFOTA: 1,1,1\r\n");
 	EXPECT_TRUE(!fake.rec_present);
 }
 
 SHELL_TEST(terminal_event_survives_a_progress_flood)
 {
-	feed("AT#XFOTA=1,\"http://h/a.bin\"\r\n");
+	start_app();
 	(void)uart_take();
 	/* The AT thread is busy: nothing is drained while the downloader sends. */
 	for (int p = 1; p <= 60; p++) {
-		fake_fota_emit(FOTA_DOWNLOAD_EVT_PROGRESS, p);
+		fake_dl_progress(p);
 	}
-	fake_fota_emit(FOTA_DOWNLOAD_EVT_FINISHED, 0);
-	xfota_shell_process_events();
+	fake_dl_done();
+	drain();
 	const char *out = uart_take();
 	const char *tail = "\r\n#XFOTA: 1,0,100\r\n\r\n#XFOTA: 4,0\r\n";
 
@@ -301,6 +547,193 @@ SHELL_TEST(terminal_event_survives_a_progress_flood)
 	EXPECT_TRUE(strncmp(out, "\r\n#XFOTA: 1,0,0\r\n", 17) == 0);
 	EXPECT_TRUE(fake.rec_present);
 }
+
+/* ==== the <apn> PDN: managed with plain AT, released on every path (issue 10.1, 9.3) ========= */
+
+static void start_with_apn(int expect_line_ok)
+{
+	feed("AT+CFUN=1\r\n");
+	(void)uart_take();
+	fake_slot_write(1, img_good, img_good_len);
+	feed("AT#XFOTA=1,\"http://h/a.bin\",,\"apn.example\"\r\n");
+	if (expect_line_ok) {
+		EXPECT_TRUE(fake.pdn[1].active);
+	}
+}
+
+static void pdn_released_after_refused_start(int rc)
+{
+	char want[64];
+
+	fake_reset();
+	power_cycle();
+	(void)uart_take();
+	fake.fota_start_rc = rc;
+	start_with_apn(0);
+	snprintf(want, sizeof(want), "\r\n#XFOTA: 1,1,%d\r\n\r\nERROR\r\n", rc);
+	EXPECT_STR(uart_take(), want);
+	EXPECT_EQ(fake_pdn_contexts(), 0);
+}
+
+SHELL_TEST(pdn_released_when_the_start_is_refused)
+{
+	pdn_released_after_refused_start(-EINVAL);
+	pdn_released_after_refused_start(-EPERM);
+	pdn_released_after_refused_start(-EPROTONOSUPPORT);
+	/* -EALREADY: fota_download still busy with an earlier download it never ended. */
+	fake_reset();
+	power_cycle();
+	(void)uart_take();
+	(void)fota_download_start_with_image_type("http://x", "y", -1, 0, 0,
+						  DFU_TARGET_IMAGE_TYPE_MCUBOOT);
+	start_with_apn(0);
+	{
+		char want[64];
+
+		snprintf(want, sizeof(want), "\r\n#XFOTA: 1,1,%d\r\n\r\nERROR\r\n", -EALREADY);
+		EXPECT_STR(uart_take(), want);
+	}
+	EXPECT_EQ(fake_pdn_contexts(), 0);
+}
+
+SHELL_TEST(pdn_released_on_error_cancel_finish_and_rejection)
+{
+	start_with_apn(1);
+	fake_dl_fail(FOTA_DOWNLOAD_ERROR_CAUSE_DOWNLOAD_FAILED);
+	drain();
+	EXPECT_EQ(fake_pdn_contexts(), 0);
+
+	start_with_apn(1);
+	feed("AT#XFOTA=0\r\n");
+	drain();
+	EXPECT_EQ(fake_pdn_contexts(), 0);
+
+	start_with_apn(1);
+	fake_dl_done();
+	drain();
+	EXPECT_STR(uart_take(), "\r\nOK\r\n\r\n#XFOTA: 1,0,0\r\n\r\n#XFOTA: 1,0,100\r\n"
+				"\r\n#XFOTA: 4,0\r\n");
+	EXPECT_EQ(fake_pdn_contexts(), 0);
+	feed("AT#XFOTA=8\r\n"); /* discard, back to idle */
+
+	start_with_apn(1);
+	write_corrupt_image();
+	fake_dl_done();
+	drain();
+	EXPECT_EQ(fake_pdn_contexts(), 0);
+	/* Deactivated before deleted: the modem refuses to delete an active context. */
+	EXPECT_TRUE(fake_at_logged("AT+CGACT=0,1"));
+}
+
+SHELL_TEST(pdn_activation_failure_is_reported_and_cleaned_up)
+{
+	char want[64];
+
+	/* The modem is not attached (CFUN=0): AT+CGACT=1 fails. */
+	fake_slot_write(1, img_good, img_good_len);
+	feed("AT#XFOTA=1,\"http://h/a.bin\",,\"apn.example\"\r\n");
+	snprintf(want, sizeof(want), "\r\n#XFOTA: 1,1,%d\r\n\r\nERROR\r\n", -ENOEXEC);
+	EXPECT_STR(uart_take(), want);
+	EXPECT_EQ(fake.fota_starts, 0);
+	EXPECT_EQ(fake_pdn_contexts(), 0);
+}
+
+SHELL_TEST(no_unsolicited_cgev_or_cnec_from_the_firmware)
+{
+	/* The host attaches and runs a FOTA with an APN: the firmware neither subscribes to
+	 * +CGEV/+CNEC_ESM (lte_lc's PDN module would: AT+CNEC=16, AT+CGEREP=1 at every CFUN=1)
+	 * nor sends the host a line it did not ask for.
+	 */
+	start_with_apn(1);
+	fake_dl_fail(FOTA_DOWNLOAD_ERROR_CAUSE_DOWNLOAD_FAILED);
+	drain();
+	EXPECT_STR(uart_take(), "\r\nOK\r\n\r\n#XFOTA: 1,1,1\r\n");
+	EXPECT_TRUE(!fake_at_logged("AT+CGEREP"));
+	EXPECT_TRUE(!fake_at_logged("AT+CNEC"));
+	EXPECT_TRUE(!fake_at_logged("AT%XEPCO"));
+
+	/* After the host subscribes itself, the same session relays the modem's +CGEV lines. */
+	feed("AT+CGEREP=1\r\n");
+	EXPECT_STR(uart_take(), "\r\nOK\r\n");
+	feed("AT#XFOTA=1,\"http://h/a.bin\",,\"apn.example\"\r\n");
+	EXPECT_STR(uart_take(), "\r\nOK\r\n\r\n+CGEV: ME PDN ACT 1\r\n");
+	feed("AT#XFOTA=0\r\n");
+	drain();
+	EXPECT_STR(uart_take(), "\r\n#XFOTA: 1,2,0\r\n\r\nOK\r\n\r\n+CGEV: ME PDN DEACT 1\r\n");
+}
+
+/* ==== modem library init and faults (issue 10.3) ============================================ */
+
+SHELL_TEST(modem_init_eio_reported_and_modem_ops_refused)
+{
+	fake_reset();
+	fake.modem_init_rc = -5; /* -NRF_EIO: the modem needs a full firmware program */
+	power_cycle();
+	EXPECT_STR(uart_take(), "Ready\r\n\r\n#XMODEM: INIT,-5\r\n");
+	feed("AT#XFOTA=1,\"http://h/a.bin\"\r\n");
+	feed("AT#XFOTA=9\r\n");
+	EXPECT_STR(uart_take(), "\r\nERROR\r\n\r\nERROR\r\n");
+	EXPECT_EQ(fake.fota_starts, 0);
+	feed("AT#XFOTA=8\r\n");
+	feed("AT\r\n");
+	EXPECT_STR(uart_take(), "\r\nOK\r\n\r\nOK\r\n");
+}
+
+SHELL_TEST(modem_init_eagain_keeps_a_waiting_modem_update)
+{
+	feed("AT#XFOTA=2,\"http://h/d.bin\"\r\n");
+	fake_dl_done();
+	drain();
+	(void)uart_take();
+	fake.modem_init_rc = -11; /* -NRF_EAGAIN: the update is retried at the next init */
+	power_cycle();
+	EXPECT_STR(uart_take(), "Ready\r\n\r\n#XMODEM: INIT,-11\r\n");
+	EXPECT_TRUE(fake.rec_present);
+}
+
+SHELL_TEST(modem_fault_shuts_down_and_reinitialises)
+{
+	fake_modem_fault(0x2, 0x12345);
+	/* Nothing happens on the faulting context; the AT thread does the work. */
+	EXPECT_EQ(fake.modem_shutdowns, 0);
+	drain();
+	EXPECT_STR(uart_take(), "\r\n#XMODEM: FAULT,0x2,0x12345\r\n\r\n#XMODEM: SHUTDOWN,0\r\n"
+				"\r\n#XMODEM: INIT,0\r\n");
+	EXPECT_EQ(fake.modem_shutdowns, 1);
+	EXPECT_EQ(fake.modem_inits, 2);
+	feed("AT#XFOTA=1,\"http://h/a.bin\"\r\n");
+	EXPECT_STR(uart_take(), "\r\nOK\r\n");
+}
+
+SHELL_TEST(modem_fault_with_failed_reinit_refuses_modem_ops)
+{
+	fake.modem_init_rc = -5;
+	fake_modem_fault(0x1, 0x0);
+	drain();
+	EXPECT_STR(uart_take(), "\r\n#XMODEM: FAULT,0x1,0x0\r\n\r\n#XMODEM: SHUTDOWN,0\r\n"
+				"\r\n#XMODEM: INIT,-5\r\n");
+	feed("AT#XFOTA=2,\"http://h/d.bin\"\r\n");
+	EXPECT_STR(uart_take(), "\r\nERROR\r\n");
+}
+
+/* ==== settings before fota_download (issue 10.6) =========================================== */
+
+SHELL_TEST(boot_result_reported_when_fota_download_init_fails)
+{
+	start_app();
+	fake_dl_done();
+	drain();
+	(void)uart_take();
+	swap_in_secondary();
+	fake.swap_type = BOOT_SWAP_REVERT;
+	fake.fota_init_rc = -ENOMEM;
+	power_cycle();
+	EXPECT_STR(uart_take(), "Ready\r\n\r\n#XFOTA: 5,0\r\n");
+	EXPECT_TRUE(!fake.rec_present);
+	EXPECT_EQ(fake.confirms, 1);
+}
+
+/* ==== erase operations ====================================================================== */
 
 SHELL_TEST(op8_erases_secondary_slot)
 {
@@ -339,7 +772,7 @@ SHELL_TEST(op9_invalid_data_while_erasing_means_pending)
 	fake.erase_polls = 2;
 	feed("AT#XFOTA=9\r\n");
 	EXPECT_STR(uart_take(), "\r\nOK\r\n");
-	fake_reset();
+	fake.delta_erases = 0;
 	fake.delta_offset = 0x280000;
 	fake.delta_offset_rc = 5; /* NRF_MODEM_DELTA_DFU_INVALID_DATA, for good */
 	feed("AT#XFOTA=9\r\n");
@@ -368,9 +801,11 @@ SHELL_TEST(op9_erase_timeout_is_error)
 		  1 + CONFIG_XFOTA_MODEM_ERASE_TIMEOUT_MS / CONFIG_XFOTA_MODEM_ERASE_POLL_MS);
 }
 
+/* ==== stored records ======================================================================== */
+
 SHELL_TEST(corrupt_record_dropped_quietly)
 {
-	static const uint8_t junk[] = {'X', 'F', 1, 1, 4, 0, 0, 0};
+	static const uint8_t junk[] = {'X', 'F', 2, 1, 4, 0, 0, 0};
 
 	memcpy(fake.rec, junk, sizeof(junk));
 	fake.rec_len = sizeof(junk);
@@ -384,9 +819,6 @@ SHELL_TEST(corrupt_record_dropped_quietly)
 
 SHELL_TEST(revert_without_record_is_confirmed)
 {
-	/* No record (lost), but MCUboot runs a new image in test mode: confirmed and reported,
-	 * so it does not silently revert at the next reset.
-	 */
 	fake.swap_type = BOOT_SWAP_REVERT;
 	power_cycle();
 	EXPECT_STR(uart_take(), "Ready\r\n\r\n#XFOTA: 5,0\r\n");
@@ -404,10 +836,19 @@ SHELL_TEST(oversized_record_dropped)
 	EXPECT_TRUE(!fake.rec_present);
 }
 
-SHELL_TEST(line_framing_cr_lf_crlf_and_case)
+/* ==== framing (issue 9.1) =================================================================== */
+
+SHELL_TEST(line_ends_cr_lf_crlf_one_line_each_and_case)
 {
 	feed("AT\r\nat\rAt\n\r\n\n");
 	EXPECT_STR(uart_take(), "\r\nOK\r\n\r\nOK\r\n\r\nOK\r\n");
+	/* CR LF is one line: a modem command sent with CR LF reaches the modem once. */
+	feed("AT+CGMR\r\n");
+	EXPECT_EQ(fake.at_calls, 1);
+	feed("AT+CGMR\r");
+	feed("AT+CGMR\n");
+	EXPECT_EQ(fake.at_calls, 3);
+	(void)uart_take();
 	feed("at#xfota=?\r\n");
 	EXPECT_STR(uart_take(),
 		   "\r\n#XFOTA: (0,1,2,8,9),<file_url>,<sec_tag>,<apn>\r\n\r\nOK\r\n");
@@ -415,29 +856,120 @@ SHELL_TEST(line_framing_cr_lf_crlf_and_case)
 	EXPECT_STR(uart_take(), "\r\nERROR\r\n\r\nERROR\r\n\r\nERROR\r\n");
 }
 
-SHELL_TEST(overlong_line_discarded_whole)
-{
-	static char big[CONFIG_XFOTA_AT_BUF_SIZE + 40];
+static char pem[2048];
 
-	memset(big, 'A', sizeof(big) - 3);
-	memcpy(big, "AT+", 3);
-	big[sizeof(big) - 3] = '\r';
-	big[sizeof(big) - 2] = '\n';
-	big[sizeof(big) - 1] = '\0';
-	feed(big);
-	EXPECT_STR(uart_take(), "\r\nERROR\r\n");
-	EXPECT_EQ(fake.at_calls, 0);
-	feed("AT\r\n");
+/* A real-size PEM: 1.3+ KB, LF line breaks inside the quotes. */
+static size_t make_pem_cmd(char *cmd, size_t cap, const char *eol)
+{
+	static const char b64[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t n = (size_t)snprintf(cmd, cap, "AT%%CMNG=0,16842753,0,\"-----BEGIN CERTIFICATE-----%s",
+				    eol);
+
+	for (int line = 0; line < 24; line++) {
+		for (int i = 0; i < 64; i++) {
+			cmd[n++] = b64[(line * 7 + i * 13) % 64];
+		}
+		n += (size_t)snprintf(cmd + n, cap - n, "%s", eol);
+	}
+	n += (size_t)snprintf(cmd + n, cap - n, "-----END CERTIFICATE-----%s\"", eol);
+	return n;
+}
+
+SHELL_TEST(pem_provisioning_reaches_the_modem_whole)
+{
+	char *cmd = pem;
+	size_t n = make_pem_cmd(cmd, sizeof(pem), "\n");
+	int lfs = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		lfs += cmd[i] == '\n';
+	}
+	EXPECT_TRUE(n >= 1300);
+	EXPECT_TRUE(lfs >= 20);
+	feed(cmd);
+	feed("\r\n");
+	EXPECT_EQ(fake.at_calls, 1);
+	EXPECT_EQ(fake.at_cmd_len, n);
+	EXPECT_TRUE(memcmp(fake.at_cmd, cmd, n) == 0);
 	EXPECT_STR(uart_take(), "\r\nOK\r\n");
 
-	/* Exactly the buffer size still fits. */
+	/* CR LF line breaks inside the quotes are kept too. */
+	n = make_pem_cmd(cmd, sizeof(pem), "\r\n");
+	feed(cmd);
+	feed("\r\n");
+	EXPECT_EQ(fake.at_calls, 2);
+	EXPECT_EQ(fake.at_cmd_len, n);
+	EXPECT_TRUE(memcmp(fake.at_cmd, cmd, n) == 0);
+}
+
+SHELL_TEST(line_of_buffer_size_is_forwarded)
+{
+	char *big = taken;
+
 	memset(big, 'A', CONFIG_XFOTA_AT_BUF_SIZE);
 	memcpy(big, "AT+", 3);
 	big[CONFIG_XFOTA_AT_BUF_SIZE] = '\r';
-	big[CONFIG_XFOTA_AT_BUF_SIZE + 1] = '\0';
+	big[CONFIG_XFOTA_AT_BUF_SIZE + 1] = '\n';
+	big[CONFIG_XFOTA_AT_BUF_SIZE + 2] = '\0';
 	feed(big);
+	EXPECT_EQ(CONFIG_XFOTA_AT_BUF_SIZE, 4096);
 	EXPECT_EQ(fake.at_calls, 1);
-	EXPECT_EQ(strlen(fake.at_cmd), CONFIG_XFOTA_AT_BUF_SIZE);
+	EXPECT_EQ(fake.at_cmd_len, CONFIG_XFOTA_AT_BUF_SIZE);
+	EXPECT_STR(uart_take(), "\r\nOK\r\n");
+}
+
+SHELL_TEST(line_over_buffer_size_one_error_no_modem_call)
+{
+	char *big = taken;
+
+	memset(big, 'A', CONFIG_XFOTA_AT_BUF_SIZE + 1);
+	memcpy(big, "AT+", 3);
+	big[CONFIG_XFOTA_AT_BUF_SIZE + 1] = '\r';
+	big[CONFIG_XFOTA_AT_BUF_SIZE + 2] = '\n';
+	big[CONFIG_XFOTA_AT_BUF_SIZE + 3] = '\0';
+	feed(big);
+	EXPECT_STR(uart_take(), "\r\nERROR\r\n");
+	EXPECT_EQ(fake.at_calls, 0);
+	/* Overlong AT#XFOTA lines never reach the core either. */
+	memset(big, 'A', CONFIG_XFOTA_AT_BUF_SIZE + 1);
+	big[CONFIG_XFOTA_AT_BUF_SIZE + 1] = '\r';
+	big[CONFIG_XFOTA_AT_BUF_SIZE + 2] = '\n';
+	big[CONFIG_XFOTA_AT_BUF_SIZE + 3] = '\0';
+	memcpy(big, "AT#XFOTA=1,\"", 12);
+	big[CONFIG_XFOTA_AT_BUF_SIZE] = '"';
+	feed(big);
+	EXPECT_STR(uart_take(), "\r\nERROR\r\n");
+	EXPECT_EQ(fake.fota_starts, 0);
+	feed("AT\r\n");
+	EXPECT_STR(uart_take(), "\r\nOK\r\n");
+}
+
+SHELL_TEST(quote_left_open_is_never_dispatched)
+{
+	feed("AT%CMNG=0,1,0,\"-----BEGIN\r\nAAAA\r\n");
+	feed("AT\r\n");
+	EXPECT_STR(uart_take(), "");
+	EXPECT_EQ(fake.at_calls, 0);
+	/* The closing quote ends it: the whole thing is one command. */
+	feed("\"\r\n");
+	EXPECT_EQ(fake.at_calls, 1);
+	EXPECT_STR(fake.at_cmd, "AT%CMNG=0,1,0,\"-----BEGIN\r\nAAAA\r\nAT\r\n\"");
+}
+
+SHELL_TEST(unfinished_line_is_never_dispatched)
+{
+	feed("AT+CGMR");
+	EXPECT_EQ(fake.at_calls, 0);
+	EXPECT_STR(uart_take(), "");
+	feed("\r\n");
+	EXPECT_EQ(fake.at_calls, 1);
+}
+
+SHELL_TEST(nul_ignored_backspace_edits)
+{
+	at_host_feed((const uint8_t *)"A\0T+CGMX\bR\r\n", 12);
+	EXPECT_STR(fake.at_cmd, "AT+CGMR");
 }
 
 SHELL_TEST(rx_overrun_discards_line)
@@ -457,7 +989,7 @@ SHELL_TEST(other_commands_go_to_the_modem)
 
 	fake.at_rsp = "+CME ERROR: 50\r\n";
 	fake.at_rc = 1;
-	feed("AT+CFUN=9\r\n");
+	feed("AT+CFUN?\r\n");
 	EXPECT_STR(uart_take(), "\r\n+CME ERROR: 50\r\n");
 
 	fake.at_rc = -ENOMEM;
@@ -476,9 +1008,189 @@ SHELL_TEST(bad_input_changes_nothing)
 	feed("AT#XFOTA=1,\"ftp://h/a.bin\"\r\n");
 	feed("AT#XFOTA=1,\"https://h/a.bin\"\r\n");
 	feed("AT#XFOTA=1,\"http://h:0/a.bin\"\r\n");
-	feed("AT#XFOTA=1,\"http://h/a.bin\",1,\"a\\\"b\"\r\n");
+	feed("AT#XFOTA=1,\"http://h/a.bin\",1,\"a b\"\r\n");
 	EXPECT_STR(uart_take(), "\r\nERROR\r\n\r\nERROR\r\n\r\nERROR\r\n\r\nERROR\r\n");
 	EXPECT_EQ(fake.fota_starts, 0);
-	EXPECT_EQ(fake.pdn_creates, 0);
 	EXPECT_EQ(fake.at_calls, 0);
+}
+
+/* ==== the UART transport (issue 9.2): IRQ-driven TX, a host that holds CTS ==================== */
+
+#define AT_STACK 4096
+static K_THREAD_STACK_DEFINE(at_stack, AT_STACK);
+static struct k_thread at_thread;
+static atomic_t at_stop;
+
+static bool at_running;
+
+static void at_main(void *p1, void *p2, void *p3)
+{
+	(void)p1;
+	(void)p2;
+	(void)p3;
+	while (!atomic_get(&at_stop)) {
+		(void)at_uart_process(K_MSEC(10));
+	}
+}
+
+static void at_thread_start(void)
+{
+	atomic_set(&at_stop, 0);
+	k_thread_create(&at_thread, at_stack, AT_STACK, at_main, NULL, NULL, NULL,
+			K_PRIO_PREEMPT(1), 0, K_NO_WAIT);
+	at_running = true;
+}
+
+/* Also runs before every case: a failed UART case returns early, its thread must not live on. */
+static void at_thread_stop(void)
+{
+	if (!at_running) {
+		return;
+	}
+	fake_uart_cts(true);
+	atomic_set(&at_stop, 1);
+	(void)k_thread_join(&at_thread, K_FOREVER);
+	at_running = false;
+	k_msleep(20);
+	(void)fake_uart_take(taken, sizeof(taken));
+}
+
+static atomic_t work_ran;
+
+static void probe_work(struct k_work *w)
+{
+	(void)w;
+	atomic_set(&work_ran, 1);
+}
+static K_WORK_DEFINE(probe, probe_work);
+
+SHELL_TEST(uart_blocked_by_cts_stalls_nobody_and_resumes_in_order)
+{
+	char *out = taken;
+	static char want[1536];
+	char big[200];
+	size_t wl = 0;
+	const int cmds = 6;
+	const int notifs = 20;
+	uint32_t dropped0;
+
+	fake_uart_cts(false); /* the host has not opened the port (RTS inactive) */
+	EXPECT_EQ(at_uart_init(), 0);
+	xfota_shell_set_hooks(at_host_send, at_uart_wake);
+	(void)xfota_shell_init();
+	(void)xfota_shell_boot(0);
+	dropped0 = at_uart_urc_dropped();
+	at_thread_start();
+
+	/* Responses bigger than the TX buffer (CONFIG_XFOTA_UART_TX_BUF_SIZE): the AT thread
+	 * blocks on the second one.
+	 */
+	memset(big, 'r', sizeof(big) - 7);
+	strcpy(big + sizeof(big) - 7, "\r\nOK\r\n");
+	snprintf(want + wl, sizeof(want) - wl, "Ready\r\n");
+	wl = strlen(want);
+	fake.at_rsp = big;
+	for (int i = 0; i < cmds; i++) {
+		fake_uart_rx((const uint8_t *)"AT+CGSN\r\n", 9);
+		wl += (size_t)snprintf(want + wl, sizeof(want) - wl, "\r\n%s", big);
+	}
+	k_msleep(50);
+	/* Modem notifications keep coming; at_monitor runs them on the system workqueue. */
+	for (int i = 0; i < notifs; i++) {
+		char n[32];
+
+		snprintf(n, sizeof(n), "+CEREG: %d\r\n", i);
+		fake_at_notif(n);
+	}
+	atomic_set(&work_ran, 0);
+	k_work_submit(&probe);
+	for (int t = 0; t < 200 && !atomic_get(&work_ran); t++) {
+		k_msleep(5);
+	}
+	EXPECT_TRUE(atomic_get(&work_ran)); /* the system workqueue was not blocked */
+	EXPECT_EQ(fake.notifs_dropped, 0);  /* nor was at_monitor's heap filled up */
+	EXPECT_EQ(fake_uart_take(out, sizeof(taken)), 0);
+	/* More notifications than the notification buffer holds: counted as dropped. */
+	EXPECT_TRUE(at_uart_urc_dropped() > dropped0);
+
+	fake_uart_cts(true);
+	{
+		size_t got = 0;
+		int oks = 0;
+
+		for (int t = 0; t < 1500 && oks < cmds; t++) {
+			got += fake_uart_take(out + got, sizeof(taken) - got);
+			oks = 0;
+			for (const char *q = out; (q = strstr(q, "OK\r\n")) != NULL; q++) {
+				oks++;
+			}
+			k_msleep(2);
+		}
+		k_msleep(20);
+		got += fake_uart_take(out + got, sizeof(taken) - got);
+		if (oks != cmds) {
+			printf("uart out: [%s]\n", out);
+		}
+		EXPECT_EQ(oks, cmds);
+	}
+
+	/* Every response arrived whole and in order; the notifications that fitted came
+	 * whole, between responses, never inside one.
+	 */
+	{
+		char *resp_only = uart;
+		size_t rl = 0;
+		int urcs = 0;
+		const char *p = out;
+
+		while (*p) {
+			if (strncmp(p, "\r\n+CEREG: ", 10) == 0) {
+				const char *e = strstr(p + 2, "\r\n");
+
+				EXPECT_TRUE(e != NULL);
+				p = e + 2;
+				urcs++;
+				continue;
+			}
+			resp_only[rl++] = *p++;
+		}
+		resp_only[rl] = '\0';
+		EXPECT_STR(resp_only, want);
+		EXPECT_EQ((uint32_t)urcs + (at_uart_urc_dropped() - dropped0), (uint32_t)notifs);
+		EXPECT_TRUE(urcs > 0);
+	}
+
+	/* And the line after works normally. */
+	fake.at_rsp = "OK\r\n";
+	fake_uart_rx((const uint8_t *)"AT\r\n", 4);
+	EXPECT_TRUE(fake_uart_wait_for("\r\nOK\r\n", 2000));
+
+	at_thread_stop();
+	at_host_init(&cap_io);
+}
+
+SHELL_TEST(uart_pem_provisioning_through_the_uart)
+{
+	char *cmd = pem;
+	char *out = taken;
+	size_t n = make_pem_cmd(cmd, sizeof(pem), "\n");
+
+	fake_uart_cts(true);
+	EXPECT_EQ(at_uart_init(), 0);
+	xfota_shell_set_hooks(at_host_send, at_uart_wake);
+	at_thread_start();
+	fake.echo_len = true;
+	fake_uart_rx((const uint8_t *)cmd, n);
+	fake_uart_rx((const uint8_t *)"\r\n", 2);
+	EXPECT_TRUE(fake_uart_wait_for("OK\r\n", 2000));
+	(void)fake_uart_take(out, sizeof(taken));
+	{
+		char want[64];
+
+		snprintf(want, sizeof(want), "\r\n%%XFAKE: %d,26\r\nOK\r\n", (int)n);
+		EXPECT_STR(out, want);
+	}
+	EXPECT_EQ(fake.at_calls, 1);
+	at_thread_stop();
+	at_host_init(&cap_io);
 }

@@ -1,8 +1,10 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
  *
- * FAKE of sdk-nrf v3.2.4 include/modem/at_monitor.h. The fake AT_MONITOR registers the handler
- * under a fixed name (one monitor per program, which is all the AT host defines).
+ * FAKE of sdk-nrf v3.2.x include/modem/at_monitor.h. The fake AT_MONITOR registers the handler
+ * under a fixed name (one monitor per program, which is all the AT host defines); the fake
+ * modem dispatches notifications to it as lib/at_monitor/at_monitor.c does: copied into a
+ * CONFIG_AT_MONITOR_HEAP_SIZE heap (dropped when full) and handed over on the system workqueue.
  */
 #ifndef FAKE_AT_MONITOR_H_
 #define FAKE_AT_MONITOR_H_
