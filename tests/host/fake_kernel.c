@@ -350,6 +350,11 @@ static pthread_cond_t wq_c = PTHREAD_COND_INITIALIZER;
 static struct k_work *wq_head;
 static struct k_work *wq_tail;
 static int wq_busy;
+/* Set when the delayed list changes: the workqueue thread must recompute its next deadline
+ * (without it, a thread sleeping "forever" on an empty queue would never see a delayed item
+ * scheduled after it went to sleep).
+ */
+static int wq_rescan;
 static pthread_t wq_thread;
 static pthread_once_t wq_once = PTHREAD_ONCE_INIT;
 
@@ -360,7 +365,7 @@ static struct k_work_delayable *delayed[MAX_DELAYED];
 static bool wq_has_work(void *arg)
 {
 	(void)arg;
-	return wq_head != NULL;
+	return wq_head != NULL || wq_rescan;
 }
 
 static void *wq_main(void *arg)
@@ -370,6 +375,8 @@ static void *wq_main(void *arg)
 	for (;;) {
 		int64_t now = k_uptime_get();
 		int64_t next = -1;
+
+		wq_rescan = 0;
 
 		for (int i = 0; i < MAX_DELAYED; i++) {
 			struct k_work_delayable *d = delayed[i];
@@ -483,6 +490,7 @@ int k_work_schedule(struct k_work_delayable *dwork, k_timeout_t delay)
 				if (dwork->due_ms == 0) {
 					dwork->due_ms = 1;
 				}
+				wq_rescan = 1;
 				break;
 			}
 		}
