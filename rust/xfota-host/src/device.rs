@@ -129,8 +129,10 @@ impl Notice {
 }
 
 impl DeviceLine {
-    /// Names one line (without terminator).
+    /// Names one line (without terminator). Control characters and undecodable bytes around
+    /// it (a UART may emit a NUL or 0xFF while the SoC resets) are ignored.
     pub fn parse(line: &str) -> Self {
+        let line = line.trim_matches(|c: char| c.is_control() || c == char::REPLACEMENT_CHARACTER);
         match line {
             "Ready" => DeviceLine::Ready,
             "OK" => DeviceLine::Ok,
@@ -168,6 +170,8 @@ mod tests {
         use Notice as N;
         let p = DeviceLine::parse;
         assert_eq!(p("Ready"), D::Ready);
+        assert_eq!(p("\0Ready"), D::Ready);
+        assert_eq!(p(&String::from_utf8_lossy(b"\xffReady")), D::Ready);
         assert_eq!(p("OK"), D::Ok);
         assert_eq!(p("ERROR"), D::Error);
         assert_eq!(p("+CME ERROR: 4"), D::Error);

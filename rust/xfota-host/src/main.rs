@@ -2,6 +2,7 @@
 //! and README's "xfota-host" section.
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use std::io::Write;
 use std::process::ExitCode;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -122,7 +123,8 @@ fn main() -> ExitCode {
         return ExitCode::from(Exit::Usage as u8);
     };
     let outcome = run(&cli, path);
-    println!("{outcome}");
+    // A closed stdout must not turn the outcome into a crash: the exit status still tells.
+    let _ = writeln!(std::io::stdout(), "{outcome}");
     ExitCode::from(outcome.code())
 }
 

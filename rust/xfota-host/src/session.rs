@@ -112,8 +112,10 @@ impl Driver {
         outcome
     }
 
-    /// `AT` until `OK`.
-    fn probe(&mut self) -> Result<(), Outcome> {
+    /// `AT` until `OK`. `update`: a `cancel` request from another process stops the run before
+    /// anything else is sent (exit 8), as Ctrl-C does; otherwise it is answered "nothing to
+    /// cancel".
+    fn probe(&mut self, update: bool) -> Result<(), Outcome> {
         self.send(PROBE)?;
         let mut deadline = self.deadline();
         let mut resend: Option<Instant> = None;
@@ -153,8 +155,16 @@ impl Driver {
                         "nothing was sent to the device",
                     ))
                 }
+                Step::Request(c) if update => {
+                    self.waiters.push(c);
+                    return Err(Outcome::new(
+                        Exit::Cancelled,
+                        "cancelled",
+                        "asked to cancel before the start command was sent; nothing was sent",
+                    ));
+                }
                 Step::Request(c) => c.reply(&nothing_to_cancel(
-                    "no download is running yet (the running xfota-host is still checking the device)",
+                    "the running xfota-host is not downloading (it is checking the device)",
                 )),
             }
         }
@@ -201,7 +211,7 @@ impl Driver {
         line: &str,
         no_reset: bool,
     ) -> Result<Outcome, Outcome> {
-        self.probe()?;
+        self.probe(true)?;
         self.ui.status(&format!("sending {line}"));
         self.send(line)?;
         let downloaded = self.download()?;
@@ -286,8 +296,8 @@ impl Driver {
                         .raw(start_failure.unwrap_or(raw)));
                 }
                 DeviceLine::Error if self.cancel == Cancel::Sent => {
-                    // The download ended just before the cancel arrived; its end follows.
-                    self.cancel = Cancel::None;
+                    // The download ended just before the cancel arrived. The cancel stays
+                    // asked for: if that end was `4,0`, the image is not activated.
                     let o =
                         nothing_to_cancel("the device refused the cancel: the download had ended");
                     for c in self.waiters.drain(..) {
@@ -451,7 +461,7 @@ impl Driver {
         what: &'static str,
         detail: &'static str,
     ) -> Result<Outcome, Outcome> {
-        self.probe()?;
+        self.probe(false)?;
         self.ui.status(&format!("sending {line}"));
         self.send(line)?;
         let mut deadline = self.deadline();

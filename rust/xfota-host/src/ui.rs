@@ -4,7 +4,12 @@
 //! the final line.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
+
+/// One line on stderr; a closed stderr is not a reason to stop driving the device.
+fn line(text: &str) {
+    let _ = writeln!(std::io::stderr(), "{text}");
+}
 
 /// The stderr side of a run.
 pub struct Ui {
@@ -27,10 +32,10 @@ impl Ui {
         }
     }
 
-    fn print(&self, line: &str) {
+    fn print(&self, text: &str) {
         match &self.bar {
-            Some(b) => b.suspend(|| eprintln!("{line}")),
-            None => eprintln!("{line}"),
+            Some(b) => b.suspend(|| line(text)),
+            None => line(text),
         }
     }
 
@@ -66,7 +71,7 @@ impl Ui {
             bar.set_position(u64::try_from(p).unwrap_or(0));
         } else if self.logged.is_none_or(|l| p / 10 > l / 10) {
             self.logged = Some(p);
-            eprintln!("xfota-host: downloaded {p}%");
+            line(&format!("xfota-host: downloaded {p}%"));
         }
     }
 
@@ -75,7 +80,7 @@ impl Ui {
         if let Some(b) = self.bar.take() {
             b.abandon();
             // The bar's line stays; what follows starts below it.
-            eprintln!();
+            line("");
         }
     }
 }

@@ -486,3 +486,20 @@ fn restart_during_download_exits_3() {
     r.assert(3, "(Ready)");
     assert!(r.line().contains("restarted"), "{r:#?}");
 }
+
+#[test]
+fn cancel_before_the_start_sends_nothing() {
+    // A device that does not answer AT (yet): the update waits in its first step.
+    let d = Scripted::start(|_| vec![]);
+    let update = Host::spawn(&["--port", &d.path, "app", "http://h/a.bin"]);
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    while d.sent().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "nothing sent");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let c = host(&["--port", &d.path, "cancel"]);
+    let u = update.wait();
+    u.assert(8, "nothing was sent");
+    c.assert(0, "nothing was sent");
+    assert_eq!(d.sent(), ["AT"]);
+}
