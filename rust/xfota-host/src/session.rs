@@ -429,8 +429,12 @@ impl Driver {
     /// `erase app|modem`.
     pub fn erase(&mut self, target: EraseTarget) -> Outcome {
         let what = match target {
-            EraseTarget::App => "MCUboot's secondary slot (a waiting application image is gone)",
-            EraseTarget::Modem => "the modem's scratch area (a waiting modem image is gone)",
+            EraseTarget::App => {
+                "MCUboot's secondary slot; an application image that waited for activation is gone"
+            }
+            EraseTarget::Modem => {
+                "the modem's scratch area; a modem image that waited for activation is gone"
+            }
         };
         match self.simple(&command::erase(target), "erased", what) {
             Ok(o) | Err(o) => o,

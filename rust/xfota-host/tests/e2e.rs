@@ -503,3 +503,22 @@ fn cancel_before_the_start_sends_nothing() {
     c.assert(0, "nothing was sent");
     assert_eq!(d.sent(), ["AT"]);
 }
+
+#[test]
+fn probe_waits_out_a_boot() {
+    // The first AT reaches a booting device: lost, then `Ready`. xfota-host asks again.
+    let mut first = true;
+    let d = Scripted::start(move |l| match l {
+        "AT" if first => {
+            first = false;
+            vec!["Ready\r\n".to_owned()]
+        }
+        "AT" => vec![ok()],
+        "AT#XFOTA=8" => vec![ok()],
+        _ => vec![framed("ERROR")],
+    });
+    let r = host(&["--port", &d.path, "erase", "app"]);
+    r.assert(0, "(OK)");
+    assert_eq!(d.sent(), ["AT", "AT", "AT#XFOTA=8"]);
+    assert!(r.took >= Duration::from_millis(900), "{r:#?}");
+}

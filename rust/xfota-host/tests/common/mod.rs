@@ -581,9 +581,17 @@ impl Run {
 /// A running xfota-host.
 pub struct Host {
     child: Child,
-    out: std::thread::JoinHandle<String>,
-    err: std::thread::JoinHandle<String>,
+    out: Option<std::thread::JoinHandle<String>>,
+    err: Option<std::thread::JoinHandle<String>>,
     started: Instant,
+}
+
+impl Drop for Host {
+    /// A test that fails half-way leaves no xfota-host behind.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 fn collect(mut r: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
@@ -615,8 +623,8 @@ impl Host {
         };
         Self {
             child,
-            out,
-            err,
+            out: Some(out),
+            err: Some(err),
             started: Instant::now(),
         }
     }
@@ -650,8 +658,8 @@ impl Host {
         let took = self.started.elapsed();
         Run {
             code: status.code().unwrap_or(-1),
-            stdout: self.out.join().unwrap(),
-            stderr: self.err.join().unwrap(),
+            stdout: self.out.take().unwrap().join().unwrap(),
+            stderr: self.err.take().unwrap().join().unwrap(),
             took,
         }
     }
