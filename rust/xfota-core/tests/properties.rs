@@ -510,11 +510,12 @@ fn generators_reach_every_situation() {
     );
     let strategy = scenario();
     let mut seen = Coverage::default();
-    for _ in 0..3000 {
+    for n in 0..3000 {
         let s = strategy.new_tree(&mut runner).unwrap().current();
         let h = Harness::run_scenario(&s).unwrap_or_else(|e| panic!("{e}\nscenario {s:#?}"));
         seen.add(&h.seen);
         if seen.missing().is_empty() {
+            eprintln!("every situation reached after {} scenarios", n + 1);
             break;
         }
     }

@@ -890,3 +890,74 @@ fn the_divergent_images_are_otherwise_well_formed() {
         assert!(v.accepted.is_some() && v.divergence.is_none(), "{v:?}");
     }
 }
+
+// --- Power cuts at every point of the activation (issue 13, "under every fault") -------------
+
+fn count(uart: &[u8], urc: &[u8]) -> usize {
+    uart.windows(urc.len()).filter(|w| *w == urc).count()
+}
+
+/// A cut at any point of the boot that activates a downloaded app image (before, between and
+/// after the confirm, the result's save, its URC and the clear). Cut before the confirm, the
+/// image was never confirmed: MCUboot reverts it and the next boot says 5,3. Cut after it, the
+/// image stays and the result is 5,0 — reported at least once, at most twice — never 5,3 (the
+/// v1 window "confirmed, cut before the result is stored" is closed by the identity).
+#[test]
+fn a_cut_anywhere_in_the_activating_boot_reports_what_runs() {
+    let model = BootGen::Model(ModemGen::None, Res::Ok);
+    let mut outcomes = [0; 2];
+    for at in 0..24 {
+        let mut h = booted();
+        h.line(CANNED[0]).unwrap();
+        h.event(1, DownloadEvent::Finished).unwrap();
+        let before = h.uart.len();
+        h.power_cut(&common::CutStep::Boot(model), at, &model)
+            .unwrap_or_else(|e| panic!("cut at {at}: {e}"));
+        h.power_cycle(&StoredGen::Keep, &model).unwrap();
+        let tail = &h.uart[before..];
+        let ok = count(tail, b"\r\n#XFOTA: 5,0\r\n");
+        let reverted = count(tail, b"\r\n#XFOTA: 5,3\r\n");
+        let runs = common::identity(&h.world.primary) == common::identity(&common::new_image());
+        if runs {
+            assert!(
+                (1..=2).contains(&ok) && reverted == 0,
+                "cut at {at}: {ok} / {reverted}"
+            );
+        } else {
+            assert!(ok == 0 && reverted == 1, "cut at {at}: {ok} / {reverted}");
+        }
+        assert_eq!(h.world.stored, None, "cut at {at}");
+        outcomes[usize::from(runs)] += 1;
+    }
+    // Both sides of the confirm were cut.
+    assert!(outcomes[0] > 0 && outcomes[1] > 0, "{outcomes:?}");
+}
+
+/// A cut at any point of FINISHED: before the record is saved nothing is reported later; after
+/// it, the boot reports on it (5,0 if the swap was requested, else 5,3: the image never ran);
+/// never more than one result, never a confirm of an image that was not swapped in.
+#[test]
+fn a_cut_anywhere_in_finished_is_reported_at_most_once() {
+    let model = BootGen::Model(ModemGen::Ok, Res::Ok);
+    for modem in [false, true] {
+        let mut outcomes = [0; 2];
+        for at in 0..24 {
+            let mut h = booted();
+            h.line(CANNED[usize::from(modem)]).unwrap();
+            let before = h.uart.len();
+            h.power_cut(
+                &common::CutStep::Event(common::SessionSel::Current, common::EventGen::Finished),
+                at,
+                &model,
+            )
+            .unwrap_or_else(|e| panic!("cut at {at}: {e}"));
+            h.power_cycle(&StoredGen::Keep, &model).unwrap();
+            let results = count(&h.uart[before..], b"#XFOTA: 5,");
+            assert!(results <= 1, "modem {modem} cut at {at}: {results} results");
+            assert_eq!(h.world.stored, None, "modem {modem} cut at {at}");
+            outcomes[results] += 1;
+        }
+        // Cuts before the save (nothing to report) and after it (reported once) both happened.
+        assert!(outcomes[0] > 0 && outcomes[1] > 0, "{outcomes:?}");
+    }
+}
