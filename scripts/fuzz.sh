@@ -60,7 +60,8 @@ done
 failed=0
 summary=""
 for t in $targets; do
-    mkdir -p "work/$t" "artifacts/$t"
+    # git keeps no empty directory: a target may have no committed seeds yet.
+    mkdir -p "work/$t" "artifacts/$t" "corpus/$t"
     log="work/$t.log"
     echo "fuzz: $t for ${secs}s"
     set +e
@@ -70,9 +71,10 @@ for t in $targets; do
         -print_final_stats=1 ${FUZZ_ARGS:-} >"$log" 2>&1
     rc=$?
     set -e
-    execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)"
-    rate="$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)"
-    cov="$(grep -o 'cov: [0-9]*' "$log" | tail -n 1)"
+    # (`|| true`: under pipefail a grep that finds nothing would end the script silently.)
+    execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1 || true)"
+    rate="$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1 || true)"
+    cov="$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 || true)"
     if [ "$rc" -ne 0 ]; then
         failed=1
         echo "fuzz: FINDING in $t (exit $rc); last lines of $log:" >&2

@@ -1,8 +1,12 @@
 //! Arbitrary sequences of AT lines, download events (any progress value, erase pending/done,
-//! finished, errors with any cause, cancelled; for the current, a stale or any session), power
-//! cycles with any stored bytes / swap type / modem result, repeated boot reports, and changes of
-//! the fake port's answers (every effect can fail with any errno). The shared harness
-//! (`xfota-core/tests/common`) checks the DESIGN.md §2 invariants after every step.
+//! finished, errors with any cause, cancelled; for the current, a stale, the cancelled or any
+//! session), cancel races (the echo as CANCELLED, ERROR or FINISHED, before or after a new start,
+//! or never, and a second terminal event), served images (well formed or broken), power cycles
+//! (MCUboot and the modem modelled, or any stored bytes / swap type / running image / modem
+//! result / modem init), repeated boot reports, modem faults and re-inits, and changes of the fake
+//! port's answers (every effect can fail with any errno). The shared harness
+//! (`xfota-core/tests/common`) compares every step with its model and checks the DESIGN.md §2
+//! invariants.
 #![no_main]
 
 #[path = "../../xfota-core/tests/common/mod.rs"]

@@ -12,7 +12,7 @@
 mod common;
 
 use common::{Ev, Harness, CANNED};
-use xfota_core::{BootReport, DownloadEvent, LineResult, LogEvent, StateView, SwapType};
+use xfota_core::{DownloadEvent, LineResult, Log, StateView};
 
 const DATA: &str = include_str!("data/bad_input.txt");
 
@@ -62,16 +62,7 @@ fn cases() -> Vec<(Vec<u8>, &'static str)> {
 }
 
 fn booted() -> Harness {
-    let mut h = Harness::ok();
-    h.boot(
-        None,
-        BootReport {
-            app_swap: SwapType::None,
-            modem_result: None,
-        },
-    )
-    .unwrap();
-    h
+    Harness::booted().unwrap()
 }
 
 fn idle() -> Harness {
@@ -124,14 +115,14 @@ fn every_bad_line_is_error_without_effect() {
             let mut h = make();
             let before = h.fota.clone();
             let state = h.fota.state();
-            let stored = h.stored;
+            let stored = h.world.stored.clone();
             // The harness checks the common invariants; then the strict expectations.
             let r = h.line(&line);
             let ok = matches!(r, Ok(LineResult::Error))
-                && matches!(h.last_trace.as_slice(), [Ev::Log(LogEvent::Rejected(_)), Ev::Out(o)] if o == b"\r\nERROR\r\n")
+                && matches!(h.last_trace.as_slice(), [Ev::Log(Log::Rejected, _), Ev::Out(o)] if o == b"\r\nERROR\r\n")
                 && h.fota.state() == state
                 && h.fota == before
-                && h.stored == stored;
+                && h.world.stored == stored;
             if !ok {
                 failures.push(format!(
                     "{name}: {:?} ({reason}): {r:?} {:?}",
