@@ -372,6 +372,11 @@ impl Fota {
         self.target.set(&start.url);
         let id = self.next_session;
         self.next_session = id.checked_add(1).unwrap_or(1);
+        if id == self.cancel_echo {
+            // 65535 sessions later the number comes round again: an echo still awaited for it
+            // never came, and must not swallow this session's own end.
+            self.cancel_echo = 0;
+        }
         let started = port.start_download(&DownloadRequest {
             image: start.image,
             session: id,

@@ -8,6 +8,12 @@
 //! `it_tlv_tot` including the 4-byte info). The SHA-256 TLV (type 0x10, 32 bytes) covers header,
 //! image and protected TLVs, as `bootutil_img_hash()` computes it.
 //!
+//! The rules are MCUboot's, as its Zephyr build for the nRF9161 applies them (no encrypted or
+//! compressed images: `boot_check_header_valid()` in `bootutil_loader.c`; every TLV of the
+//! unprotected area on MCUboot's allow list, `MCUBOOT_USE_TLV_ALLOW_LIST` on by default; every
+//! SHA-256 TLV equal to the image's hash; the TLV area well-formed up to its end:
+//! `bootutil_img_validate()` in `image_validate.c`).
+//!
 //! This is integrity, not authenticity: signatures stay MCUboot's business at boot. The core
 //! reads through [`Port::read_image`] and lets the port hash ([`Port::image_hash_matches`]).
 
@@ -33,6 +39,10 @@ pub const TLV_PROT_INFO_MAGIC: u16 = 0x6908;
 pub const TLV_SHA256: u16 = 0x10;
 /// `sizeof(struct image_header)`.
 pub const HEADER_LEN: u16 = 32;
+/// `IMAGE_F_ENCRYPTED_AES128 | IMAGE_F_ENCRYPTED_AES256 | IMAGE_F_COMPRESSED_LZMA1 |
+/// IMAGE_F_COMPRESSED_LZMA2 | IMAGE_F_COMPRESSED_ARM_THUMB_FLT`: MCUboot without encryption and
+/// decompression support refuses these.
+pub const REFUSED_FLAGS: u32 = 0x04 | 0x08 | 0x200 | 0x400 | 0x800;
 
 /// Refusal codes of [`walk`] (positive; negative values are the port's errno).
 pub mod reason {
@@ -46,8 +56,20 @@ pub mod reason {
     pub const TLV_INFO: i32 = 4;
     /// No (well-formed) SHA-256 TLV.
     pub const NO_HASH: i32 = 5;
-    /// The SHA-256 TLV does not match the image.
+    /// The SHA-256 TLV does not match the image, or two SHA-256 TLVs differ.
     pub const HASH_MISMATCH: i32 = 6;
+    /// `ih_flags` says encrypted or compressed ([`super::REFUSED_FLAGS`]).
+    pub const FLAGS: i32 = 7;
+    /// An unprotected TLV MCUboot does not allow there.
+    pub const TLV_TYPE: i32 = 8;
+    /// A TLV runs past the end of the TLV area.
+    pub const TLV_LENGTH: i32 = 9;
+}
+
+/// MCUboot's `allowed_unprot_tlvs` (key hash, public key, SHA-256/384/512, the signatures, the
+/// encryption key TLVs) as its default Zephyr configuration compiles it.
+fn allowed_unprotected(ty: u16) -> bool {
+    matches!(ty, 0x01 | 0x02 | 0x10..=0x12 | 0x20..=0x24 | 0x30..=0x33)
 }
 
 fn u16le(b: &[u8], at: usize) -> u16 {
@@ -65,9 +87,12 @@ fn u32le(b: &[u8], at: usize) -> u32 {
 /// confirm that the hashed region matches it. `Err`: a [`reason`] code, or the port's errno.
 pub fn walk(port: &mut impl Port, slot: Slot, verify: bool) -> Result<[u8; 32], i32> {
     let mut b = [0u8; 32];
-    port.read_image(slot, 0, &mut b[..16])?;
+    port.read_image(slot, 0, &mut b[..20])?;
     if u32le(&b, 0) != IMAGE_MAGIC {
         return Err(reason::MAGIC);
+    }
+    if u32le(&b, 16) & REFUSED_FLAGS != 0 {
+        return Err(reason::FLAGS);
     }
     let hdr = u16le(&b, 8);
     let prot = u16le(&b, 10);
@@ -88,21 +113,35 @@ pub fn walk(port: &mut impl Port, slot: Slot, verify: bool) -> Result<[u8; 32], 
     }
     let end = hashed.saturating_add(u32::from(u16le(&b, 2)));
     let mut off = hashed.saturating_add(4);
-    // `off` grows by at least 4 a round and the walk ends when it would pass `end`.
-    while let Some(data) = off.checked_add(4).filter(|&d| d <= end) {
+    let mut hash: Option<[u8; 32]> = None;
+    // Every TLV up to the end of the area: `off` grows by at least 4 a round.
+    while off < end {
+        let data = off.saturating_add(4);
         port.read_image(slot, off, &mut b[..4])?;
-        let len = u16le(&b, 2);
-        if u16le(&b, 0) == TLV_SHA256 {
-            if len != 32 {
-                break;
+        let ty = u16le(&b, 0);
+        let next = data.saturating_add(u32::from(u16le(&b, 2)));
+        if next > end {
+            return Err(reason::TLV_LENGTH);
+        }
+        if !allowed_unprotected(ty) {
+            return Err(reason::TLV_TYPE);
+        }
+        if ty == TLV_SHA256 {
+            if next - data != 32 {
+                return Err(reason::NO_HASH);
             }
             port.read_image(slot, data, &mut b)?;
-            if verify && !port.image_hash_matches(hashed, &b)? {
+            // MCUboot checks every SHA-256 TLV against the one hash of the image.
+            if hash.is_some_and(|h| h != b) {
                 return Err(reason::HASH_MISMATCH);
             }
-            return Ok(b);
+            hash = Some(b);
         }
-        off = data.saturating_add(u32::from(len));
+        off = next;
     }
-    Err(reason::NO_HASH)
+    let hash = hash.ok_or(reason::NO_HASH)?;
+    if verify && !port.image_hash_matches(hashed, &hash)? {
+        return Err(reason::HASH_MISMATCH);
+    }
+    Ok(hash)
 }

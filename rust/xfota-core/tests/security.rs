@@ -757,7 +757,7 @@ fn an_image_is_activated_and_reported_once() {
     h.line(CANNED[0]).unwrap();
     h.event(1, DownloadEvent::Finished).unwrap();
     h.power_cycle(&StoredGen::Keep, &model).unwrap();
-    assert!(h.last_trace.iter().any(|e| *e == Ev::Confirm(Ok(()))));
+    assert!(h.last_trace.contains(&Ev::Confirm(Ok(()))));
     assert!(h.uart.ends_with(b"Ready\r\n\r\n#XFOTA: 5,0\r\n"));
     for _ in 0..3 {
         h.power_cycle(&StoredGen::Keep, &model).unwrap();
@@ -828,12 +828,11 @@ fn modem_down_refuses_ops_1_2_9() {
     assert!(h.uart.ends_with(b"\r\n#XFOTA: 1,1,1\r\n"));
 }
 
-// --- Known divergences between the core's verification and MCUboot (core findings) ------------
+// --- MCUboot's finer rules (found by this suite; the core applies them since) -------------------
 //
-// DESIGN §2.7: verify the secondary slot "as MCUboot will". These images pass the core's walk
-// (4,0 is reported and the update is scheduled) but MCUboot, as NCS builds it, refuses them at
-// the next boot (the old image stays: 5,3). Ignored until the core handles them; the harness
-// counts them as `Divergence`s so the property tests and fuzzers stay usable meanwhile.
+// DESIGN §2.7: verify the secondary slot "as MCUboot will". These images once passed the core's
+// walk (4,0 was reported and the update scheduled) while MCUboot, as NCS builds it, refuses them
+// at the next boot (the old image stays: 5,3). The core now refuses each of them at download time.
 
 fn assert_mcuboot_agrees(img: &ImageGen) {
     assert_mcuboot_agrees_bytes(img.bytes());
@@ -856,20 +855,17 @@ fn tlv_area_past_the_slot() -> Vec<u8> {
 }
 
 #[test]
-#[ignore = "core finding: ih_flags (encrypted/compressed) not checked"]
 fn core_refuses_an_image_flagged_encrypted_or_compressed() {
     assert_mcuboot_agrees(&image(Mutation::Flags(0x04)));
     assert_mcuboot_agrees(&image(Mutation::Flags(0x400)));
 }
 
 #[test]
-#[ignore = "core finding: only the first SHA-256 TLV is checked"]
 fn core_refuses_an_image_with_a_second_wrong_sha256_tlv() {
     assert_mcuboot_agrees(&image(Mutation::SecondSha(false)));
 }
 
 #[test]
-#[ignore = "core finding: MCUboot's unprotected TLV allow list not applied"]
 fn core_refuses_an_unprotected_tlv_outside_the_allow_list() {
     let mut img = image(Mutation::None);
     img.before = 0x80;
@@ -877,7 +873,6 @@ fn core_refuses_an_unprotected_tlv_outside_the_allow_list() {
 }
 
 #[test]
-#[ignore = "core finding: a TLV area reaching past the slot is not refused"]
 fn core_refuses_a_tlv_area_past_the_slot() {
     assert_mcuboot_agrees_bytes(tlv_area_past_the_slot());
 }
@@ -1021,7 +1016,6 @@ impl xfota_core::Out for Quiet {
 /// (DESIGN §2.8) — not taken for session 1's long-lost echo, which would leave the core
 /// "downloading" forever while nothing downloads (every start refused until a reboot).
 #[test]
-#[ignore = "core finding: a pending cancel echo swallows the first terminal event of a new session that reuses its number after the u16 wrap"]
 fn a_lost_echo_never_swallows_a_reused_session_number() {
     let mut f = xfota_core::Fota::new(xfota_core::DEFAULT_CONFIG).unwrap();
     let mut port = Quiet(Vec::new());

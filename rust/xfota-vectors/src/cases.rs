@@ -225,6 +225,8 @@ static SIZE_LIE: [u8; crate::IMAGE_LEN] = patched(12, 17);
 static SMALL_HEADER: [u8; crate::IMAGE_LEN] = patched(8, 16);
 /// TLV info magic broken.
 static BAD_TLV_INFO: [u8; crate::IMAGE_LEN] = patched(48, 0x08);
+/// `ih_flags` says encrypted (IMAGE_F_ENCRYPTED_AES128): MCUboot as NCS builds it refuses it.
+static ENCRYPTED: [u8; crate::IMAGE_LEN] = patched(16, 0x04);
 /// The SHA-256 TLV has another type.
 static NO_SHA: [u8; crate::IMAGE_LEN] = patched(52, 0x11);
 /// The image without its last TLV byte (a truncated download).
@@ -920,7 +922,12 @@ pub static CASES: &[Case] = &[
         image::reason::TLV_INFO
     ),
     structurally_rejected!(
-        "7 (verify): no SHA-256 TLV -> 1,1,2",
+        "7 (verify): an encrypted image (ih_flags), which this MCUboot refuses -> 1,1,2",
+        &ENCRYPTED,
+        image::reason::FLAGS
+    ),
+    structurally_rejected!(
+        "7 (verify): no SHA-256 TLV (SHA-384 instead) -> 1,1,2",
         &NO_SHA,
         image::reason::NO_HASH
     ),

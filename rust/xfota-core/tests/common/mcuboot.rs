@@ -194,13 +194,14 @@ pub struct Verdict {
     /// the end of its area. Where this is false, a stricter verifier may refuse an image MCUboot
     /// would take (never the reverse).
     pub plain: bool,
-    /// A known case where the core's walk accepts what MCUboot refuses (see [`Divergence`]).
+    /// Which of MCUboot's finer rules refused the image, if one did (see [`Divergence`]).
     pub divergence: Option<Divergence>,
 }
 
-/// Images the core's verification accepts although MCUboot refuses them (core findings of this
-/// suite, reported to the core's owner; `tests/security.rs` holds the ignored tests that fail
-/// until the core handles them).
+/// MCUboot's finer refusals, which a simple walk (magic, sizes, the first SHA-256 TLV) misses.
+/// The core once accepted these images and MCUboot then refused them at boot (5,3 after a 4,0);
+/// this suite found them, the core now applies the same rules, and `tests/security.rs` keeps one
+/// regression test per rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Divergence {
     /// `ih_flags` says encrypted or compressed: `boot_check_header_valid` refuses the image.
