@@ -331,8 +331,8 @@ extern "C" {
  *
  * # Safety
  * `state` is null or points to `size` writable bytes owned by the caller; `port` is null or
- * points to a port that stays valid (with everything its `ctx` refers to) as long as the
- * state is used.
+ * points to a port that stays valid and unchanged (with everything its `ctx` refers to) as
+ * long as the state is used.
  */
 int32_t xfota_init(struct xfota_state *state, size_t size, uint32_t modem_erase_timeout_ms, uint32_t modem_erase_poll_ms, const struct xfota_port *port);
 

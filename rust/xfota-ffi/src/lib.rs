@@ -261,12 +261,11 @@ fn erase_result(rc: i32) -> Result<ErasePoll, i32> {
 }
 
 macro_rules! call {
-    ($self:ident . $f:ident ( $($arg:expr),* ) else $default:expr) => {
-        match $self.p.$f {
-            // SAFETY: xfota_init checked the port; its owner keeps it valid for the state's life.
-            Some(f) => unsafe { f($self.p.ctx $(, $arg)*) },
-            None => $default,
-        }
+    ($self:ident . $f:ident ( $($arg:expr),* )) => {
+        // SAFETY: xfota_init refused a port with any member unset (`complete`), and the port
+        // must stay valid and unchanged for the state's life (documented on `xfota_init`), so
+        // the member is `Some`; the function is the C side's, called with its own context.
+        unsafe { ($self.p.$f.unwrap_unchecked())($self.p.ctx $(, $arg)*) }
     };
 }
 
@@ -291,48 +290,51 @@ impl Port for CPort<'_> {
             image_type: req.image as u8,
             session: req.session,
         };
-        errno_result(call!(self.start_download(&c_req) else -EINVAL))
+        errno_result(call!(self.start_download(&c_req)))
     }
     fn cancel_download(&mut self) -> Result<(), i32> {
-        errno_result(call!(self.cancel_download() else -EINVAL))
+        errno_result(call!(self.cancel_download()))
     }
     fn end_download(&mut self) {
-        call!(self.end_download() else ())
+        call!(self.end_download())
     }
     fn reset_dfu_target(&mut self, image: ImageType) -> Result<(), i32> {
-        errno_result(call!(self.reset_dfu_target(image as u8) else -EINVAL))
+        errno_result(call!(self.reset_dfu_target(image as u8)))
     }
     fn schedule_update(&mut self, image: ImageType) -> Result<(), i32> {
-        errno_result(call!(self.schedule_update(image as u8) else -EINVAL))
+        errno_result(call!(self.schedule_update(image as u8)))
     }
     fn erase_app_slot(&mut self) -> Result<(), i32> {
-        errno_result(call!(self.erase_app_slot() else -EINVAL))
+        errno_result(call!(self.erase_app_slot()))
     }
     fn modem_erase_start(&mut self) -> Result<ErasePoll, i32> {
-        erase_result(call!(self.modem_erase_start() else -EINVAL))
+        erase_result(call!(self.modem_erase_start()))
     }
     fn modem_erase_poll(&mut self) -> Result<ErasePoll, i32> {
-        erase_result(call!(self.modem_erase_poll() else -EINVAL))
+        erase_result(call!(self.modem_erase_poll()))
     }
     fn sleep_ms(&mut self, ms: u32) {
-        call!(self.sleep_ms(ms) else ())
+        call!(self.sleep_ms(ms))
     }
     fn save_record(&mut self, record: &[u8; RECORD_LEN]) -> Result<(), i32> {
-        errno_result(call!(self.save_record(record.as_ptr(), record.len()) else -EINVAL))
+        errno_result(call!(self.save_record(record.as_ptr(), record.len())))
     }
     fn clear_record(&mut self) -> Result<(), i32> {
-        errno_result(call!(self.clear_record() else -EINVAL))
+        errno_result(call!(self.clear_record()))
     }
     fn confirm_image(&mut self) -> Result<(), i32> {
-        errno_result(call!(self.confirm_image() else -EINVAL))
+        errno_result(call!(self.confirm_image()))
     }
     fn read_image(&mut self, slot: Slot, offset: u32, buf: &mut [u8]) -> Result<(), i32> {
-        errno_result(
-            call!(self.read_image(slot as u8, offset, buf.as_mut_ptr(), buf.len()) else -EINVAL),
-        )
+        errno_result(call!(self.read_image(
+            slot as u8,
+            offset,
+            buf.as_mut_ptr(),
+            buf.len()
+        )))
     }
     fn image_hash_matches(&mut self, len: u32, sha256: &[u8; 32]) -> Result<bool, i32> {
-        match call!(self.image_hash_matches(len, sha256.as_ptr()) else -EINVAL) {
+        match call!(self.image_hash_matches(len, sha256.as_ptr())) {
             1 => Ok(true),
             rc => errno_result(rc).map(|()| false),
         }
@@ -345,7 +347,7 @@ impl Port for CPort<'_> {
 
 impl Out for CPort<'_> {
     fn write(&mut self, bytes: &[u8]) {
-        call!(self.write(bytes.as_ptr(), bytes.len()) else ())
+        call!(self.write(bytes.as_ptr(), bytes.len()))
     }
 }
 
@@ -376,8 +378,8 @@ unsafe fn resolve<'a>(state: *mut xfota_state) -> Option<(&'a mut Fota, CPort<'a
 ///
 /// # Safety
 /// `state` is null or points to `size` writable bytes owned by the caller; `port` is null or
-/// points to a port that stays valid (with everything its `ctx` refers to) as long as the
-/// state is used.
+/// points to a port that stays valid and unchanged (with everything its `ctx` refers to) as
+/// long as the state is used.
 #[no_mangle]
 pub unsafe extern "C" fn xfota_init(
     state: *mut xfota_state,
