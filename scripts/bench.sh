@@ -14,7 +14,10 @@
 #  6. on a Cortex-M33 under QEMU (-icount shift=0): core state size, worst stack per entry
 #     point and Thumb instruction counts, once through the core API (rust/xfota-qemu) and once
 #     through the C ABI (bench/fw/fw_run.c linked with the staticlib), and the progress
-#     notifications of a 1 MiB download in 2 KiB fragments.
+#     notifications of a 1 MiB download in 2 KiB fragments, and the instructions per KiB of a
+#     software SHA-256;
+#  7. how long the simulator takes to verify a 400 KB application image before 4,0 (the core's
+#     MCUboot walk over the simulator's port: rust/xfota-sim/examples/verify_cost.rs).
 set -euo pipefail
 # shellcheck source=../bench/fw/fw.sh
 source "$(dirname "$0")/../bench/fw/fw.sh"
@@ -118,3 +121,8 @@ echo "== Cortex-M33 (QEMU mps2-an505, -icount shift=0): C ABI (bench/fw/fw_run.c
 run=$FW_OUT/$t/$FW_LIBC/fw_run.elf
 fw_link "$t" "$run" -DFW_SEMIHOSTING "$FW_DIR/fw_run.c" "$(fw_staticlib "$t")"
 qemu "$run"
+
+echo
+echo "== Verifying a downloaded app image before 4,0 (issue 13): the simulator, and the software"
+echo "   SHA-256 cost on the Cortex-M33 (upper bound for the nRF9161 without its CryptoCell)"
+(cd "$FW_ROOT/rust" && cargo run --quiet --release --locked -p xfota-sim --example verify_cost)
