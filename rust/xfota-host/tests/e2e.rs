@@ -23,7 +23,7 @@ fn app_image() -> Vec<u8> {
 /// Device and server with `path` served.
 fn setup(path: &str, route: Route) -> (Sim, Server) {
     let sim = Sim::start();
-    let server = Server::start();
+    let server = Server::http();
     server.add(path, route);
     (sim, server)
 }
@@ -99,7 +99,7 @@ fn progress_bar_only_on_a_terminal() {
 #[test]
 fn modem_updates_succeed_and_show_the_erase() {
     let sim = Sim::start();
-    let server = Server::start();
+    let server = Server::http();
     server.add(
         "v2.bin",
         Route::fast(&make_image("modem", &["--size", "30000"])),
@@ -142,7 +142,7 @@ fn modem_updates_succeed_and_show_the_erase() {
 #[test]
 fn modem_failures_at_boot_exit_6() {
     let sim = Sim::start();
-    let server = Server::start();
+    let server = Server::http();
     // A delta for a firmware the modem does not run.
     server.add(
         "foreign.bin",
