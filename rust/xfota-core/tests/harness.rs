@@ -201,3 +201,33 @@ fn respace_places_spaces_around_separators() {
     assert_eq!(respace(l, 0b0100_0100), b"AT#XFOTA=1,\"a,b\", 2");
     assert_eq!(respace(l, 0x300), b"AT#XFOTA=1,\"a,b\",2  ");
 }
+
+/// MCUboot's swap table puts a pending test request before the revert of an unconfirmed image
+/// (found by the `sequence` fuzzer: the model reverted first and then swapped the new image in
+/// a boot later, with no record left to report it).
+#[test]
+fn mcuboot_model_swaps_a_new_request_before_reverting() {
+    use common::{BootGen, Harness, ModemGen, Res, StoredGen, CANNED};
+    use xfota_core::DownloadEvent;
+    let model = BootGen::Model(ModemGen::None, Res::Ok);
+    let mut h = Harness::booted().unwrap();
+    h.line(CANNED[0]).unwrap();
+    h.event(1, DownloadEvent::Finished).unwrap();
+    h.faults.confirm = Res::Err(4);
+    h.power_cycle(&StoredGen::Keep, &model).unwrap();
+    assert!(h.uart.ends_with(b"\r\n#XFOTA: 5,1,-5\r\n"));
+    assert!(h.world.in_test);
+    // A second image downloaded while the first still runs unconfirmed.
+    h.faults.confirm = Res::Ok;
+    h.world.served = ImageSpec::simple(32, mcuboot::filler(20, 0x42), 9).build();
+    h.line(CANNED[0]).unwrap();
+    h.event(1, DownloadEvent::Finished).unwrap();
+    h.power_cycle(&StoredGen::Keep, &model).unwrap();
+    assert!(h.uart.ends_with(b"\r\n#XFOTA: 5,0\r\n"));
+    assert_eq!(
+        common::identity(&h.world.primary),
+        common::identity(&h.world.served)
+    );
+    h.power_cycle(&StoredGen::Keep, &model).unwrap();
+    assert!(h.uart.ends_with(b"#XFOTA: 5,0\r\nReady\r\n"));
+}

@@ -22,7 +22,8 @@
 //!   modem delta update; both can fail.
 //! - MCUboot (sdk-mcuboot ncs-v3.2.4): the two slots as bytes (reads past the end fail with
 //!   -EINVAL, the primary can be unreadable), the swap at the next boot of a requested, valid
-//!   image (reported as REVERT: test mode), the revert at the boot after an unconfirmed test boot,
+//!   image (reported as REVERT: test mode), the revert at the boot after an unconfirmed test boot
+//!   unless a new swap was requested (`boot_swap_tables`, bootutil_public.c: TEST comes first),
 //!   `boot_write_img_confirmed` (can fail), `boot_erase_img_bank` (drops a requested swap).
 //!   `image_hash_matches` hashes the secondary slot for real (SHA-256) and can fail.
 //! - The modem: a scheduled delta update is applied at the next boot with a working modem, with
@@ -2383,24 +2384,27 @@ impl Harness {
     /// What MCUboot and the modem do at a boot; returns the report the shell would give.
     fn model_boot(&mut self, modem: ModemGen, init: i32) -> BootReport {
         let w = &mut self.world;
-        let swap = if w.in_test {
+        // boot_swap_tables (bootutil_public.c): a pending test request in the secondary slot
+        // (TEST) comes before the revert of an unconfirmed primary (REVERT).
+        let mut swapped = false;
+        if w.swap_requested {
+            w.swap_requested = false;
+            if mcuboot::validate(&w.secondary).accepted.is_some() {
+                std::mem::swap(&mut w.primary, &mut w.secondary);
+                w.in_test = true;
+                swapped = true;
+                self.seen.model_swap += 1;
+            }
+            // An invalid image is refused (not swapped); the slot is left as it is.
+        }
+        let swap = if swapped {
+            SwapType::Revert
+        } else if w.in_test {
             // Not confirmed during the test boot: MCUboot swaps the old image back.
             std::mem::swap(&mut w.primary, &mut w.secondary);
             w.in_test = false;
             self.seen.model_revert += 1;
             SwapType::None
-        } else if w.swap_requested {
-            w.swap_requested = false;
-            if mcuboot::validate(&w.secondary).accepted.is_some() {
-                std::mem::swap(&mut w.primary, &mut w.secondary);
-                w.in_test = true;
-                self.seen.model_swap += 1;
-                SwapType::Revert
-            } else {
-                // MCUboot refuses the image and erases it; the old one boots.
-                w.secondary = mcuboot::erased();
-                SwapType::None
-            }
         } else {
             SwapType::None
         };
