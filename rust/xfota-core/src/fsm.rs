@@ -2,7 +2,7 @@
 
 use crate::at::{self, Command, DownloadRequest, DownloadTarget, Parsed, Start};
 use crate::image::{self, Slot};
-use crate::record::{Outcome, Record, ID_LEN, RECORD_LEN};
+use crate::record::{self, Outcome, Record, RECORD_LEN};
 use crate::urc::{self, Line};
 use crate::{
     ImageType, Stage, Status, ERR_DOWNLOAD_FAILED, ERR_IMAGE_MISMATCH, ERR_IMAGE_REJECTED,
@@ -534,7 +534,7 @@ impl Fota {
         let mut id = None;
         if image == ImageType::App {
             match image::walk(port, Slot::Secondary, true) {
-                Ok(hash) => id = hash.get(..ID_LEN).and_then(|h| h.try_into().ok()),
+                Ok(hash) => id = Some(record::identity(&hash)),
                 Err(e) => {
                     port.log(Log::ImageRejected, e);
                     self.discard(port);
@@ -689,7 +689,7 @@ impl Fota {
         let same = record
             .id
             .and_then(|want| match image::walk(port, Slot::Primary, false) {
-                Ok(have) => Some(have.get(..ID_LEN) == Some(&want[..])),
+                Ok(have) => Some(record::identity(&have) == want),
                 Err(e) => {
                     port.log(Log::IdentityUnknown, e);
                     None

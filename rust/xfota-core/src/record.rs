@@ -24,6 +24,16 @@ pub const RECORD_VERSION: u8 = 2;
 pub const ID_LEN: usize = 16;
 const MAGIC: [u8; 2] = *b"XF";
 
+/// The image identity a record keeps: the first [`ID_LEN`] bytes of `bytes` (an image's SHA-256
+/// TLV, or a stored record's identity field), zero-padded if shorter.
+pub fn identity(bytes: &[u8]) -> [u8; ID_LEN] {
+    let mut id = [0u8; ID_LEN];
+    for (d, s) in id.iter_mut().zip(bytes) {
+        *d = *s;
+    }
+    id
+}
+
 /// The result of an activation, as reported by `#XFOTA: 5,...`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -156,10 +166,7 @@ impl Record {
             (5, 3, 0) if image == ImageType::App => Some(Outcome::Reverted),
             _ => return Err(RecordError::Field),
         };
-        let mut id = [0u8; ID_LEN];
-        for (d, s) in id.iter_mut().zip(rest) {
-            *d = *s;
-        }
+        let id = identity(rest);
         let id = (id != [0; ID_LEN]).then_some(id);
         if id.is_some() && (image != ImageType::App || result.is_some()) {
             return Err(RecordError::Field);
