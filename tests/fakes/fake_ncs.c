@@ -986,8 +986,9 @@ int flash_area_read(const struct flash_area *fa, off_t off, void *dst, size_t le
 }
 
 /* zephyr include/zephyr/dfu/flash_img.h, subsys/dfu/img_util/flash_img.c flash_img_check() over
- * flash_area_check_int_sha256(): 0 on a match, -EILSEQ on a mismatch, -EINVAL for a length 0
- * or past the area.
+ * flash_area_check_int_sha256() (subsys/storage/flash_map/flash_map_integrity.c): 0 on a match,
+ * -EILSEQ on a mismatch, -EINVAL for a length 0 or past the area, the flash_read() errno when a
+ * read fails and -ESRCH when the PSA/Mbed TLS hash fails (fake.hash_rc).
  */
 int flash_img_check(struct flash_img_context *ctx, const struct flash_img_check *fic,
 		    uint8_t area_id)
@@ -1007,6 +1008,9 @@ int flash_img_check(struct flash_img_context *ctx, const struct flash_img_check 
 	}
 	if (fic->clen == 0 || fic->clen > fa->fa_size) {
 		return -EINVAL;
+	}
+	if (fake.hash_rc) {
+		return fake.hash_rc;
 	}
 	i = fa == &areas[0] ? 0 : 1;
 	fake_sha256(fake.slot[i], fic->clen, hash);

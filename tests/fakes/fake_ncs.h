@@ -110,6 +110,7 @@ struct fake_ncs {
 	int primary_read_rc; /* e.g. TF-M refusing a secure read: -EINVAL */
 	int flash_reads;
 	int hash_checks;
+	int hash_rc; /* flash_img_check(): a flash read errno, or -ESRCH for a hash failure */
 	/* ---- sys_reboot */
 	int reboots;
 };

@@ -264,6 +264,24 @@ SHELL_TEST(corrupt_app_image_is_rejected_1_1_2)
 	EXPECT_TRUE(!fake.dfu_target_active); /* reset */
 }
 
+SHELL_TEST(hash_failure_rejects_the_image_1_1_2)
+{
+	/* A good image, but the hash cannot be computed (flash read or PSA failure): nothing that
+	 * was not verified is saved or scheduled.
+	 */
+	fake.hash_rc = -ESRCH;
+	start_app();
+	fake_dl_done();
+	drain();
+	EXPECT_STR(uart_take(), "\r\nOK\r\n\r\n#XFOTA: 1,0,0\r\n\r\n#XFOTA: 1,0,100\r\n"
+				"\r\n#XFOTA: 1,1,2\r\n");
+	EXPECT_EQ(fake.hash_checks, 1);
+	EXPECT_TRUE(!fake.rec_present);
+	EXPECT_EQ(fake.saves, 0);
+	EXPECT_EQ(fake.schedules, 0);
+	EXPECT_TRUE(!fake.dfu_target_active);
+}
+
 SHELL_TEST(no_image_in_the_slot_is_rejected)
 {
 	/* Erased secondary slot (no MCUboot magic). */
