@@ -1,23 +1,13 @@
 //! Test harness: the simulator (`xfota-sim --pty`) as the device, a local HTTP/1.1 server, and
 //! xfota-host as a child process. The approach of rust/xfota-sim/tests/common, for a second
 //! binary: the simulator is a black box here (`--pty`, `--state-dir`, `--make-image`).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    missing_docs,
-    dead_code,
-    unused_imports
-)]
+#![allow(dead_code)]
 
 use serialport::{SerialPort, TTYPort};
-use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// Upper bound for anything a test waits for.
