@@ -27,25 +27,6 @@ pub struct Console;
 static mut LINE: [u8; 256] = [0; 256];
 static mut LEN: usize = 0;
 
-impl Console {
-    /// Text that may not be UTF-8 (the writer takes it as bytes).
-    pub fn text(b: &[u8]) -> Text<'_> {
-        Text(b)
-    }
-}
-
-/// Bytes printed as they are.
-pub struct Text<'a>(&'a [u8]);
-
-impl ufmt::uDisplay for Text<'_> {
-    fn fmt<W: ufmt::uWrite + ?Sized>(
-        &self,
-        f: &mut ufmt::Formatter<'_, W>,
-    ) -> Result<(), W::Error> {
-        f.write_str(core::str::from_utf8(self.0).unwrap_or("?"))
-    }
-}
-
 impl ufmt::uWrite for Console {
     type Error = core::convert::Infallible;
     fn write_str(&mut self, s: &str) -> Result<(), Self::Error> {

@@ -195,15 +195,15 @@ fn boot_report() -> BootReport {
     }
 }
 
-fn stack_line(entry: &[u8], bytes: usize) {
-    let _ = uwriteln!(Console, "stack {}: {}", Console::text(entry), bytes as i64);
+fn stack_line(entry: &str, bytes: usize) {
+    let _ = uwriteln!(Console, "stack {}: {}", entry, bytes);
 }
 
-fn check(ok: bool, what: &[u8]) -> i64 {
+fn check(ok: bool, what: &str) -> i64 {
     if ok {
         0
     } else {
-        let _ = uwriteln!(Console, "FAIL measure: {}", Console::text(what));
+        let _ = uwriteln!(Console, "FAIL measure: {}", what);
         1
     }
 }
@@ -213,7 +213,7 @@ pub fn report(bench: bool) -> i64 {
     let mut problems = 0;
     let (mut port, mut out) = (NullPort, CountOut::default());
     let Some(idle) = Fota::new(DEFAULT_CONFIG) else {
-        return check(false, b"Fota::new");
+        return check(false, "Fota::new");
     };
     let mut buf = [0u8; 512];
     let line = start_line(&mut buf, false);
@@ -237,29 +237,29 @@ pub fn report(bench: bool) -> i64 {
     let mut started = idle.clone();
     problems += check(
         started.handle_line(line, &mut port, &mut out) == LineResult::Ok,
-        b"long start command refused",
+        "long start command refused",
     );
     let session = session_of(&started);
-    problems += check(session != 0, b"no session after start");
+    problems += check(session != 0, "no session after start");
     started.on_download_event(session, DownloadEvent::Progress(0), &mut port, &mut out);
 
     // --- stack high-water marks -------------------------------------------------------
     let mut res = LineResult::NotMine;
     let mut f = idle.clone();
     let used = stack_used(&mut || res = f.handle_line(black_box(line), &mut port, &mut out));
-    problems += check(res == LineResult::Ok, b"start (stack run)");
-    stack_line(b"handle_line(start, longest URL and APN)", used);
+    problems += check(res == LineResult::Ok, "start (stack run)");
+    stack_line("handle_line(start, longest URL and APN)", used);
 
     let mut f = idle.clone();
     let used =
         stack_used(&mut || res = f.handle_line(black_box(b"AT#XFOTA=?"), &mut port, &mut out));
-    problems += check(res == LineResult::Ok, b"test command");
-    stack_line(b"handle_line(test)", used);
+    problems += check(res == LineResult::Ok, "test command");
+    stack_line("handle_line(test)", used);
 
     let mut f = idle.clone();
     let used = stack_used(&mut || res = f.handle_line(black_box(bad), &mut port, &mut out));
-    problems += check(res == LineResult::Error, b"bad line accepted");
-    stack_line(b"handle_line(bad line)", used);
+    problems += check(res == LineResult::Error, "bad line accepted");
+    stack_line("handle_line(bad line)", used);
 
     let mut f = started.clone();
     let used = stack_used(&mut || {
@@ -270,7 +270,7 @@ pub fn report(bench: bool) -> i64 {
             &mut out,
         )
     });
-    stack_line(b"on_download_event(progress)", used);
+    stack_line("on_download_event(progress)", used);
 
     let mut f = started.clone();
     let used = stack_used(&mut || {
@@ -286,9 +286,9 @@ pub fn report(bench: bool) -> i64 {
             == StateView::Downloaded {
                 image: ImageType::App,
             },
-        b"finished",
+        "finished",
     );
-    stack_line(b"on_download_event(finished)", used);
+    stack_line("on_download_event(finished)", used);
 
     let mut f = idle.clone();
     let w0 = out.writes;
@@ -300,8 +300,8 @@ pub fn report(bench: bool) -> i64 {
             &mut out,
         )
     });
-    problems += check(out.writes == w0 + 2, b"boot report (Ready + 5,0)");
-    stack_line(b"on_boot(record, REVERT, identity walk)", used);
+    problems += check(out.writes == w0 + 2, "boot report (Ready + 5,0)");
+    stack_line("on_boot(record, REVERT, identity walk)", used);
 
     // --- progress notifications of a 1 MiB download in 2 KiB fragments ------------------
     // fota_download reports percent = offset * 100 / size after every fragment.
@@ -325,7 +325,7 @@ pub fn report(bench: bool) -> i64 {
         events,
         urcs
     );
-    problems += check(urcs == 101, b"expected 101 progress notifications");
+    problems += check(urcs == 101, "expected 101 progress notifications");
 
     if bench {
         problems += instructions(&idle, &started, session, line, &record);
@@ -432,5 +432,5 @@ fn instructions(idle: &Fota, started: &Fota, session: u16, line: &[u8], record: 
         "insns sha256 (software, sha2 crate) per KiB: {}",
         per_kib_x100 / 100
     );
-    check(calib > empty, b"SysTick did not advance")
+    check(calib > empty, "SysTick did not advance")
 }
