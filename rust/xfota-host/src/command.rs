@@ -108,12 +108,11 @@ pub enum EraseTarget {
 }
 
 /// `AT#XFOTA=8` or `AT#XFOTA=9`.
-pub fn erase(target: EraseTarget) -> String {
+pub fn erase(target: EraseTarget) -> &'static str {
     match target {
         EraseTarget::App => "AT#XFOTA=8",
         EraseTarget::Modem => "AT#XFOTA=9",
     }
-    .to_owned()
 }
 
 /// `AT#XFOTA=0`.
@@ -195,8 +194,8 @@ mod tests {
             }
         }
         assert_eq!(cmd(CANCEL), Command::Cancel);
-        assert_eq!(cmd(&erase(EraseTarget::App)), Command::EraseApp);
-        assert_eq!(cmd(&erase(EraseTarget::Modem)), Command::EraseModem);
+        assert_eq!(cmd(erase(EraseTarget::App)), Command::EraseApp);
+        assert_eq!(cmd(erase(EraseTarget::Modem)), Command::EraseModem);
         assert_eq!(at::parse(RESET.as_bytes()), Parsed::NotMine);
     }
 }

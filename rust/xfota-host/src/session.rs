@@ -279,8 +279,8 @@ impl Driver {
                 DeviceLine::Ok if !answered => {
                     answered = true;
                     if self.cancel == Cancel::Wanted {
-                        self.cancel = Cancel::None;
-                        self.request_cancel(true)?;
+                        self.send(CANCEL)?;
+                        self.cancel = Cancel::Sent;
                     }
                 }
                 DeviceLine::Error if !answered => {
@@ -436,7 +436,7 @@ impl Driver {
                 "the modem's scratch area; a modem image that waited for activation is gone"
             }
         };
-        match self.simple(&command::erase(target), "erased", what) {
+        match self.simple(command::erase(target), "erased", what) {
             Ok(o) | Err(o) => o,
         }
     }
