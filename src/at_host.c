@@ -38,8 +38,6 @@ static char buf[AT_BUF_LEN];
 static size_t line_len;
 static bool line_overflow;
 static bool in_quotes;
-/* The previous byte was a CR that ended a line: an LF right after it ends nothing. */
-static bool after_cr;
 
 void at_host_send(const uint8_t *data, size_t len)
 {
@@ -154,30 +152,20 @@ void at_host_init(const struct at_host_io *out)
 	line_len = 0;
 	line_overflow = false;
 	in_quotes = false;
-	after_cr = false;
-}
-
-void at_host_overrun(void)
-{
-	line_overflow = true;
 }
 
 void at_host_feed(const uint8_t *data, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
 		uint8_t c = data[i];
-		bool lf_after_cr = after_cr && c == '\n';
 
-		after_cr = false;
 		if (c == '\0') {
 			/* nrf_modem_at_cmd() takes a C string: a NUL would cut the command. */
 			continue;
 		}
 		if (!in_quotes && (c == '\r' || c == '\n')) {
-			if (!lf_after_cr) {
-				after_cr = c == '\r';
-				end_line();
-			}
+			/* The LF of a CRLF ends an empty line, which is ignored. */
+			end_line();
 			continue;
 		}
 		if (c == 0x08 || c == 0x7f) {

@@ -35,13 +35,13 @@ RING_BUF_DECLARE(urc_ring, CONFIG_XFOTA_UART_URC_BUF_SIZE);
 static struct k_spinlock lock;
 static K_SEM_DEFINE(wake, 0, 1);
 static K_SEM_DEFINE(tx_room, 0, 1);
-static atomic_t rx_overrun;
 static atomic_t rx_paused;
 static atomic_t urc_dropped_new;
 static atomic_t urc_dropped_total;
 
-/* Reads only what the ring can take: with the ring full, reception pauses (the bytes stay in
- * the UART, which holds RTS with hw-flow-control) until the AT thread made room.
+/* Reads only what the ring can take, so no byte is lost here: with the ring full, reception
+ * pauses (the bytes stay in the UART, which holds RTS with hw-flow-control) until the AT thread
+ * made room.
  */
 static void isr_rx(const struct device *dev)
 {
@@ -59,8 +59,8 @@ static void isr_rx(const struct device *dev)
 			break;
 		}
 		n = uart_fifo_read(dev, chunk, (int)MIN(room, sizeof(chunk)));
-		if (n > 0 && ring_buf_put(&rx_ring, chunk, (uint32_t)n) < (uint32_t)n) {
-			atomic_set(&rx_overrun, 1);
+		if (n > 0) {
+			(void)ring_buf_put(&rx_ring, chunk, (uint32_t)n);
 		}
 		k_spin_unlock(&lock, key);
 		if (n <= 0) {
@@ -244,12 +244,6 @@ int at_uart_process(k_timeout_t wait)
 		/* Events and notifications queued while a line ran go out before the next one. */
 		xfota_shell_process_events();
 		urc_flush();
-	}
-	/* Bytes were dropped at the ring's tail: the line they belonged to is the one now being
-	 * assembled.
-	 */
-	if (atomic_cas(&rx_overrun, 1, 0)) {
-		at_host_overrun();
 	}
 	return 0;
 }

@@ -51,9 +51,6 @@ void at_host_init(const struct at_host_io *io);
 /** Feeds received bytes; complete lines are dispatched from the calling (AT) thread. */
 void at_host_feed(const uint8_t *data, size_t len);
 
-/** Bytes were lost on reception: the line being received is discarded and answered ERROR. */
-void at_host_overrun(void);
-
 /** AT thread: sends a whole response or notification to the host. */
 void at_host_send(const uint8_t *data, size_t len);
 

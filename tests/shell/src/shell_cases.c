@@ -990,14 +990,6 @@ SHELL_TEST(nul_ignored_backspace_edits)
 	EXPECT_STR(fake.at_cmd, "AT+CGMR");
 }
 
-SHELL_TEST(rx_overrun_discards_line)
-{
-	feed("AT#XFO");
-	at_host_overrun();
-	feed("TA=?\r\nAT\r\n");
-	EXPECT_STR(uart_take(), "\r\nERROR\r\n\r\nOK\r\n");
-}
-
 SHELL_TEST(other_commands_go_to_the_modem)
 {
 	fake.at_rsp = "mfw_nrf91x1_2.0.2\r\nOK\r\n";
