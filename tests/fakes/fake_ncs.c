@@ -103,12 +103,9 @@ FUNC_NORETURN void sys_reboot(int type)
 #endif
 }
 
-/* Registered by the shell's NRF_MODEM_LIB_ON_DFU_RES / the AT host's AT_MONITOR; a CFUN hook
- * only if something in the build registers one (lte_lc's PDN module does, in NCS).
- */
+/* Registered by the shell's NRF_MODEM_LIB_ON_DFU_RES / the AT host's AT_MONITOR. */
 extern const struct nrf_modem_lib_dfu_cb fake_nrf_modem_dfu_hook;
 extern const at_monitor_handler_t fake_at_monitor_handler;
-extern const struct nrf_modem_lib_at_cfun_cb fake_nrf_modem_cfun_hook __attribute__((weak));
 
 /* ==== at_monitor: sdk-nrf v3.2.1 lib/at_monitor/at_monitor.c ==================================
  * at_monitor_dispatch() copies a notification into a CONFIG_AT_MONITOR_HEAP_SIZE heap (drops it
@@ -491,7 +488,6 @@ int fota_download_init(fota_download_callback_t client_callback)
 		return -EINVAL;
 	}
 	callback = client_callback;
-	fake.fota_cb = client_callback;
 	return fake.fota_init_rc;
 }
 
@@ -582,8 +578,8 @@ int nrf_modem_delta_dfu_erase(void)
 /* ==== the modem's AT interface: sdk-nrfxlib nrf_modem_at.h + the nRF91 AT command reference ==
  * nrf_modem_at_cmd()/_printf(): 0 for OK, a positive value for ERROR / +CME ERROR, -NRF_EPERM
  * before nrf_modem_lib_init(), -E2BIG when the answer does not fit. The modem model knows the
- * commands that matter here: AT+CFUN (CFUN=0/4 deactivate every PDN; after a successful AT+CFUN
- * the modem library runs the NRF_MODEM_LIB_ON_CFUN hooks, lib/nrf_modem_lib/cfun_hooks.c),
+ * commands that matter here: AT+CFUN (CFUN=0/4 deactivate every PDN; no NRF_MODEM_LIB_ON_CFUN
+ * hook runs, lib/nrf_modem_lib/cfun_hooks.c, as nothing in this firmware registers one),
  * AT+CGEREP (+CGEV notifications only when 1), AT+CNEC, AT%XNEWCID?, AT+CGDCONT (an active
  * context cannot be deleted), AT+CGACT (needs CFUN=1), AT%XGETPDNID (active contexts only).
  */
@@ -673,9 +669,6 @@ static int modem_cmd(const char *cmd, char *rsp, size_t cap)
 			for (int c = 0; c < FAKE_PDN_CIDS; c++) {
 				fake.pdn[c].active = false;
 			}
-		}
-		if (&fake_nrf_modem_cfun_hook != NULL) {
-			fake_nrf_modem_cfun_hook.callback(a, fake_nrf_modem_cfun_hook.context);
 		}
 		return answer(rsp, cap, 0, "OK\r\n");
 	}

@@ -27,7 +27,6 @@ struct fake_pdn {
 
 struct fake_ncs {
 	/* ---- fota_download + downloader (fake_ncs.c models fota_download.c / downloader.c) */
-	fota_download_callback_t fota_cb;
 	int fota_init_calls;
 	int fota_init_rc;    /* fota_download_init(): e.g. -ENOMEM from downloader_init */
 	int fota_start_rc;   /* what downloader_get_with_host_and_file() answers */
