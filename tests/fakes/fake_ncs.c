@@ -859,16 +859,25 @@ void fake_modem_fault(uint32_t reason, uint32_t pc)
 	nrf_modem_fault_handler(&info);
 }
 
-/* ==== settings: zephyr include/zephyr/settings/settings.h, one key ======================== */
+/* ==== settings: zephyr include/zephyr/settings/settings.h, one key ========================
+ * subsys/settings/src/settings_init.c, settings_store.c: settings_subsys_init() returns the
+ * backend's init error; without a backend, settings_save_one() (and settings_delete(), a save
+ * of nothing) return -ENOENT (no save destination). The read callback returns the backend's
+ * read error.
+ */
 
 int settings_subsys_init(void)
 {
-	return 0;
+	fake.settings_ready = fake.settings_init_rc == 0;
+	return fake.settings_init_rc;
 }
 
 static ssize_t fake_read(void *cb_arg, void *data, size_t len)
 {
 	(void)cb_arg;
+	if (fake.rec_read_rc) {
+		return fake.rec_read_rc;
+	}
 	if (len > fake.rec_len) {
 		len = fake.rec_len;
 	}
@@ -891,6 +900,9 @@ int settings_load_subtree_direct(const char *subtree, settings_load_direct_cb cb
 int settings_save_one(const char *name, const void *value, size_t val_len)
 {
 	fake.saves++;
+	if (!fake.settings_ready) {
+		return -ENOENT;
+	}
 	if (fake.save_rc != 0) {
 		return fake.save_rc;
 	}
@@ -906,6 +918,12 @@ int settings_save_one(const char *name, const void *value, size_t val_len)
 int settings_delete(const char *name)
 {
 	fake.deletes++;
+	if (!fake.settings_ready) {
+		return -ENOENT;
+	}
+	if (fake.delete_rc != 0) {
+		return fake.delete_rc;
+	}
 	if (strcmp(name, "xfota/rec") != 0) {
 		return -EINVAL;
 	}
@@ -940,7 +958,8 @@ int boot_erase_img_bank(uint8_t area_id)
 /* ==== flash map: zephyr include/zephyr/storage/flash_map.h, subsys/storage/flash_map ========
  * Two areas (MCUboot primary and secondary); flash_area_read() refuses reads outside the area
  * (-EINVAL, is_in_flash_area_bounds()). primary_read_rc models TF-M refusing a read of the
- * primary slot's secure header region from the non-secure image.
+ * primary slot's secure header region from the non-secure image, secondary_read_rc the flash
+ * driver failing (flash_read() errno).
  */
 static const struct flash_area areas[2] = {
 	{.fa_id = XFOTA_TEST_PRIMARY_AREA_ID, .fa_off = 0x10000, .fa_size = FAKE_SLOT_SIZE},
@@ -974,6 +993,9 @@ int flash_area_read(const struct flash_area *fa, off_t off, void *dst, size_t le
 	if (i == 0 && fake.primary_read_rc && off < 0x200) {
 		return fake.primary_read_rc;
 	}
+	if (i == 1 && fake.secondary_read_rc) {
+		return fake.secondary_read_rc;
+	}
 	memcpy(dst, &fake.slot[i][off], len);
 	return 0;
 }
@@ -1002,10 +1024,13 @@ int flash_img_check(struct flash_img_context *ctx, const struct flash_img_check 
 	if (fic->clen == 0 || fic->clen > fa->fa_size) {
 		return -EINVAL;
 	}
+	i = fa == &areas[0] ? 0 : 1;
+	if (i == 1 && fake.secondary_read_rc) {
+		return fake.secondary_read_rc;
+	}
 	if (fake.hash_rc) {
 		return fake.hash_rc;
 	}
-	i = fa == &areas[0] ? 0 : 1;
 	fake_sha256(fake.slot[i], fic->clen, hash);
 	return memcmp(hash, fic->match, sizeof(hash)) == 0 ? 0 : -EILSEQ;
 }

@@ -96,7 +96,11 @@ struct fake_ncs {
 	int save_rc;
 	int saves;
 	int deletes;
-	int load_rc; /* settings_load_subtree_direct() */
+	int delete_rc;        /* settings_delete(): a backend write error, e.g. -EIO */
+	int load_rc;          /* settings_load_subtree_direct() */
+	int rec_read_rc;      /* the read callback handed to the record's handler */
+	int settings_init_rc; /* settings_subsys_init(): the backend's init error */
+	bool settings_ready;  /* settings_subsys_init() succeeded: a save destination exists */
 	/* ---- MCUboot */
 	int swap_type;
 	int confirm_rc;
@@ -107,6 +111,7 @@ struct fake_ncs {
 	/* ---- flash areas: 6 primary, 7 secondary */
 	uint8_t slot[2][FAKE_SLOT_SIZE];
 	int primary_read_rc; /* e.g. TF-M refusing a secure read: -EINVAL */
+	int secondary_read_rc; /* the flash driver failing a read, e.g. -EIO */
 	int flash_reads;
 	int hash_checks;
 	int hash_rc; /* flash_img_check(): a flash read errno, or -ESRCH for a hash failure */

@@ -376,6 +376,108 @@ SHELL_TEST(schedule_failure_clears_record)
 	EXPECT_TRUE(!fake.rec_present);
 }
 
+/* ==== storage and flash failures (the fakes fail as Zephyr's settings and flash map do) ====== */
+
+static void app_waiting_then_swapped(int swap_type)
+{
+	start_app();
+	fake_dl_done();
+	drain();
+	(void)uart_take();
+	swap_in_secondary();
+	fake.swap_type = swap_type;
+}
+
+SHELL_TEST(secondary_slot_read_error_rejects_the_image_1_1_2)
+{
+	fake.secondary_read_rc = -EIO;
+	start_app();
+	fake_dl_done();
+	drain();
+	EXPECT_STR(uart_take(), "\r\nOK\r\n\r\n#XFOTA: 1,0,0\r\n\r\n#XFOTA: 1,0,100\r\n"
+				"\r\n#XFOTA: 1,1,2\r\n");
+	EXPECT_EQ(fake.hash_checks, 0);
+	EXPECT_EQ(fake.saves, 0);
+	EXPECT_EQ(fake.schedules, 0);
+	EXPECT_TRUE(!fake.dfu_target_active);
+}
+
+SHELL_TEST(settings_backend_down_at_boot_still_confirms_the_new_image)
+{
+	/* No record can be read: MCUboot runs a new image in test mode, so it is confirmed and
+	 * reported; storing the result and clearing fail (-ENOENT, no backend), and the stage-4
+	 * record stays for the next boot, which reports by identity.
+	 */
+	app_waiting_then_swapped(BOOT_SWAP_REVERT);
+	fake.settings_init_rc = -EIO;
+	power_cycle();
+	EXPECT_STR(uart_take(), "Ready\r\n\r\n#XFOTA: 5,0\r\n");
+	EXPECT_EQ(fake.confirms, 1);
+	EXPECT_TRUE(fake.rec_present);
+
+	fake.settings_init_rc = 0;
+	fake.swap_type = BOOT_SWAP_NONE;
+	power_cycle();
+	EXPECT_STR(uart_take(), "Ready\r\n\r\n#XFOTA: 5,0\r\n");
+	EXPECT_EQ(fake.confirms, 1);
+	EXPECT_TRUE(!fake.rec_present);
+}
+
+SHELL_TEST(record_read_error_at_boot_is_a_lost_record)
+{
+	/* Another image runs in test mode. With its record read, the identity says 5,3; with the
+	 * record unreadable, it is a lost record: the swap type decides (REVERT: confirm, 5,0).
+	 */
+	start_app();
+	fake_dl_done();
+	drain();
+	(void)uart_take();
+	fake_slot_write(0, img_other, img_other_len);
+	fake.swap_type = BOOT_SWAP_REVERT;
+	fake.rec_read_rc = -EIO;
+	power_cycle();
+	EXPECT_STR(uart_take(), "Ready\r\n\r\n#XFOTA: 5,0\r\n");
+	EXPECT_EQ(fake.confirms, 1);
+	EXPECT_TRUE(!fake.rec_present);
+}
+
+SHELL_TEST(record_delete_failure_reports_again_at_the_next_boot)
+{
+	app_waiting_then_swapped(BOOT_SWAP_REVERT);
+	fake.delete_rc = -EIO;
+	power_cycle();
+	EXPECT_STR(uart_take(), "Ready\r\n\r\n#XFOTA: 5,0\r\n");
+	EXPECT_TRUE(fake.rec_present); /* the stored result */
+
+	/* At least once: the stored result is said again, then cleared. */
+	fake.delete_rc = 0;
+	fake.swap_type = BOOT_SWAP_NONE;
+	power_cycle();
+	EXPECT_STR(uart_take(), "Ready\r\n\r\n#XFOTA: 5,0\r\n");
+	EXPECT_EQ(fake.confirms, 1);
+	EXPECT_TRUE(!fake.rec_present);
+}
+
+SHELL_TEST(erase_of_a_waiting_image_fails_while_its_record_cannot_be_deleted)
+{
+	start_app();
+	fake_dl_done();
+	drain();
+	(void)uart_take();
+	fake.delete_rc = -EIO;
+	feed("AT#XFOTA=8\r\n");
+	EXPECT_STR(uart_take(), "\r\nERROR\r\n");
+	/* The image still counts as waiting: no new download. */
+	feed("AT#XFOTA=1,\"http://h/a.bin\"\r\n");
+	EXPECT_STR(uart_take(), "\r\nERROR\r\n");
+	EXPECT_EQ(fake.fota_starts, 1);
+
+	fake.delete_rc = 0;
+	feed("AT#XFOTA=8\r\n");
+	EXPECT_STR(uart_take(), "\r\nOK\r\n");
+	EXPECT_TRUE(!fake.rec_present);
+}
+
 SHELL_TEST(fota_download_autoschedule_is_off)
 {
 	/* The fake schedules in fota_download too when prj.conf leaves autoschedule on: the
