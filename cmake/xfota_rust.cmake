@@ -147,18 +147,18 @@ else()
   set(XFOTA_RUST_PROFILE_DIR release)
 endif()
 
+# The toolchain pinned in rust/rust-toolchain.toml, for the messages below.
+xfota_rust_pinned_channel(XFOTA_RUST_CHANNEL)
 find_program(XFOTA_CARGO cargo HINTS $ENV{CARGO_HOME}/bin $ENV{HOME}/.cargo/bin)
 if(NOT XFOTA_CARGO)
-  xfota_rust_pinned_channel(XFOTA_RUST_CHANNEL)
   message(FATAL_ERROR "xfota: cargo not found (PATH, $CARGO_HOME/bin, ~/.cargo/bin). The "
     "module builds its Rust core with cargo: install rustup (https://rustup.rs), run "
     "`rustup toolchain install` in ${XFOTA_RUST_DIR} (Rust ${XFOTA_RUST_CHANNEL} and the "
     "targets of rust-toolchain.toml), then configure again.")
 endif()
 
-# The toolchain pinned in rust/rust-toolchain.toml and the target, run as the build step will
-# (without the user's Rust environment; rustup's rustc proxy reads the pin in rust/).
-xfota_rust_pinned_channel(XFOTA_RUST_CHANNEL)
+# The pinned toolchain and the target, run as the build step will (without the user's Rust
+# environment; rustup's rustc proxy reads the pin in rust/).
 get_filename_component(xfota_bindir ${XFOTA_CARGO} DIRECTORY)
 find_program(XFOTA_RUSTC rustc HINTS ${xfota_bindir} NO_DEFAULT_PATH)
 find_program(XFOTA_RUSTC rustc)

@@ -306,7 +306,7 @@ static bool dl_running(void)
 }
 
 /* fota_download.c error_and_close + the downloader's restart_and_suspend(). */
-static void fail(int cause)
+static void fail(void)
 {
 	atomic_clear_bit(&flags, FLAG_RESUME);
 	(void)dfu_target_done(false);
@@ -317,7 +317,15 @@ static void fail(int cause)
 		}
 		atomic_set(&dl_state, DL_IDLE);
 	}
-	(void)cause;
+}
+
+/* fota_download.c download_client_callback(), DOWNLOADER_EVT_FRAGMENT: the percentage. */
+static void send_progress(int percent)
+{
+	struct fota_download_evt evt = {.id = FOTA_DOWNLOAD_EVT_PROGRESS};
+
+	evt.progress = percent;
+	callback(&evt);
 }
 
 static void dl_thread_main(void *p1, void *p2, void *p3)
@@ -339,12 +347,7 @@ static void dl_thread_main(void *p1, void *p2, void *p3)
 			if (atomic_test_and_clear_bit(&flags, FLAG_FIRST_FRAGMENT)) {
 				(void)dfu_target_init(fake.type, 0, 1000, NULL);
 			}
-			{
-				struct fota_download_evt evt = {.id = FOTA_DOWNLOAD_EVT_PROGRESS};
-
-				evt.progress = cmd.arg;
-				callback(&evt);
-			}
+			send_progress(cmd.arg);
 			break;
 		case CMD_DONE:
 			(void)atomic_cas(&dl_state, DL_CONNECTING, DL_DOWNLOADING);
@@ -353,11 +356,8 @@ static void dl_thread_main(void *p1, void *p2, void *p3)
 			}
 			if (atomic_test_and_clear_bit(&flags, FLAG_FIRST_FRAGMENT)) {
 				/* The whole file in one fragment: target initialised, 100 %. */
-				struct fota_download_evt evt = {.id = FOTA_DOWNLOAD_EVT_PROGRESS};
-
 				(void)dfu_target_init(fake.type, 0, 1000, NULL);
-				evt.progress = 100;
-				callback(&evt);
+				send_progress(100);
 			}
 			/* Complete: restart_and_suspend() sends no STOPPED, then DONE. */
 			atomic_set(&dl_state, DL_IDLE);
@@ -378,7 +378,7 @@ static void dl_thread_main(void *p1, void *p2, void *p3)
 		case CMD_FAIL:
 			if (dl_running()) {
 				error_state = cmd.arg;
-				fail(cmd.arg);
+				fail();
 			}
 			break;
 		case CMD_FAIL_SLOW:
@@ -386,7 +386,7 @@ static void dl_thread_main(void *p1, void *p2, void *p3)
 				error_state = cmd.arg;
 				k_sem_give(&dl_error_set);
 				k_msleep(cmd.ms);
-				fail(cmd.arg);
+				fail();
 			} else {
 				k_sem_give(&dl_error_set);
 			}
