@@ -325,11 +325,8 @@ static int32_t port_read_image(void *ctx, uint8_t slot, uint32_t offset, uint8_t
 	if (err) {
 		return err;
 	}
-	if ((size_t)offset > fa->fa_size || len > fa->fa_size - offset) {
-		err = -EINVAL;
-	} else {
-		err = flash_area_read(fa, (off_t)offset, dst, len);
-	}
+	/* Out of the area: -EINVAL from flash_area_read() (is_in_flash_area_bounds()). */
+	err = flash_area_read(fa, (off_t)offset, dst, len);
 	flash_area_close(fa);
 	return err;
 }

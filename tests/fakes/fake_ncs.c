@@ -110,6 +110,9 @@ extern const at_monitor_handler_t fake_at_monitor_handler;
 /* ==== at_monitor: sdk-nrf v3.2.1 lib/at_monitor/at_monitor.c ==================================
  * at_monitor_dispatch() copies a notification into a CONFIG_AT_MONITOR_HEAP_SIZE heap (drops it
  * when there is no room) and at_monitor_task() hands it to the monitors on the system workqueue.
+ * The heap is modelled by its byte count (text + NUL + an 8-byte block header) over fixed slots;
+ * deviation: a notification of MON_LEN bytes or more is dropped (and counted) here, where the
+ * real heap would take it. The tests' notifications are all shorter.
  */
 #define MON_HEAP 4096 /* prj.conf: CONFIG_AT_MONITOR_HEAP_SIZE=4096 */
 #define MON_SLOTS 24
