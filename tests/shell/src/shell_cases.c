@@ -161,6 +161,15 @@ static void start_app(void)
 	feed("AT#XFOTA=1,\"http://fw.example.com/images/app.bin\"\r\n");
 }
 
+/* A verified app image waits for activation (4,0); the UART is emptied. */
+static void app_downloaded(void)
+{
+	start_app();
+	fake_dl_done();
+	drain();
+	(void)uart_take();
+}
+
 /* ==== boot ==================================================================================== */
 
 SHELL_TEST(boot_prints_ready_once)
@@ -296,10 +305,7 @@ SHELL_TEST(no_image_in_the_slot_is_rejected)
 
 SHELL_TEST(another_image_running_reports_5_3)
 {
-	start_app();
-	fake_dl_done();
-	drain();
-	(void)uart_take();
+	app_downloaded();
 	/* MCUboot reverted: the old image runs. */
 	fake_slot_write(0, img_other, img_other_len);
 	fake.swap_type = BOOT_SWAP_NONE;
@@ -311,10 +317,7 @@ SHELL_TEST(another_image_running_reports_5_3)
 
 SHELL_TEST(foreign_image_in_trial_mode_is_not_confirmed)
 {
-	start_app();
-	fake_dl_done();
-	drain();
-	(void)uart_take();
+	app_downloaded();
 	fake_slot_write(0, img_other, img_other_len);
 	fake.swap_type = BOOT_SWAP_REVERT;
 	power_cycle();
@@ -324,10 +327,7 @@ SHELL_TEST(foreign_image_in_trial_mode_is_not_confirmed)
 
 SHELL_TEST(same_image_swap_type_2_reports_5_0_without_confirm)
 {
-	start_app();
-	fake_dl_done();
-	drain();
-	(void)uart_take();
+	app_downloaded();
 	swap_in_secondary();
 	fake.swap_type = BOOT_SWAP_TEST;
 	power_cycle();
@@ -337,10 +337,7 @@ SHELL_TEST(same_image_swap_type_2_reports_5_0_without_confirm)
 
 SHELL_TEST(unreadable_primary_header_falls_back_to_swap_type)
 {
-	start_app();
-	fake_dl_done();
-	drain();
-	(void)uart_take();
+	app_downloaded();
 	fake_slot_write(0, img_other, img_other_len);
 	fake.primary_read_rc = -EINVAL; /* TF-M refusing the secure header range */
 	fake.swap_type = BOOT_SWAP_REVERT;
@@ -380,12 +377,21 @@ SHELL_TEST(schedule_failure_clears_record)
 
 static void app_waiting_then_swapped(int swap_type)
 {
-	start_app();
-	fake_dl_done();
-	drain();
-	(void)uart_take();
+	app_downloaded();
 	swap_in_secondary();
 	fake.swap_type = swap_type;
+}
+
+/* The image was confirmed at the previous boot: this boot (storage working again) says 5,0 once
+ * more, at least once, and clears the record.
+ */
+static void next_boot_reports_5_0_again_and_clears(void)
+{
+	fake.swap_type = BOOT_SWAP_NONE;
+	power_cycle();
+	EXPECT_STR(uart_take(), "Ready\r\n\r\n#XFOTA: 5,0\r\n");
+	EXPECT_EQ(fake.confirms, 1);
+	EXPECT_TRUE(!fake.rec_present);
 }
 
 SHELL_TEST(secondary_slot_read_error_rejects_the_image_1_1_2)
@@ -416,11 +422,7 @@ SHELL_TEST(settings_backend_down_at_boot_still_confirms_the_new_image)
 	EXPECT_TRUE(fake.rec_present);
 
 	fake.settings_init_rc = 0;
-	fake.swap_type = BOOT_SWAP_NONE;
-	power_cycle();
-	EXPECT_STR(uart_take(), "Ready\r\n\r\n#XFOTA: 5,0\r\n");
-	EXPECT_EQ(fake.confirms, 1);
-	EXPECT_TRUE(!fake.rec_present);
+	next_boot_reports_5_0_again_and_clears();
 }
 
 SHELL_TEST(record_read_error_at_boot_is_a_lost_record)
@@ -428,10 +430,7 @@ SHELL_TEST(record_read_error_at_boot_is_a_lost_record)
 	/* Another image runs in test mode. With its record read, the identity says 5,3; with the
 	 * record unreadable, it is a lost record: the swap type decides (REVERT: confirm, 5,0).
 	 */
-	start_app();
-	fake_dl_done();
-	drain();
-	(void)uart_take();
+	app_downloaded();
 	fake_slot_write(0, img_other, img_other_len);
 	fake.swap_type = BOOT_SWAP_REVERT;
 	fake.rec_read_rc = -EIO;
@@ -449,21 +448,13 @@ SHELL_TEST(record_delete_failure_reports_again_at_the_next_boot)
 	EXPECT_STR(uart_take(), "Ready\r\n\r\n#XFOTA: 5,0\r\n");
 	EXPECT_TRUE(fake.rec_present); /* the stored result */
 
-	/* At least once: the stored result is said again, then cleared. */
 	fake.delete_rc = 0;
-	fake.swap_type = BOOT_SWAP_NONE;
-	power_cycle();
-	EXPECT_STR(uart_take(), "Ready\r\n\r\n#XFOTA: 5,0\r\n");
-	EXPECT_EQ(fake.confirms, 1);
-	EXPECT_TRUE(!fake.rec_present);
+	next_boot_reports_5_0_again_and_clears();
 }
 
 SHELL_TEST(erase_of_a_waiting_image_fails_while_its_record_cannot_be_deleted)
 {
-	start_app();
-	fake_dl_done();
-	drain();
-	(void)uart_take();
+	app_downloaded();
 	fake.delete_rc = -EIO;
 	feed("AT#XFOTA=8\r\n");
 	EXPECT_STR(uart_take(), "\r\nERROR\r\n");
@@ -609,10 +600,7 @@ SHELL_TEST(cancel_before_any_fragment_counts_as_cancelled)
 
 SHELL_TEST(cancel_of_a_finished_download_is_error)
 {
-	start_app();
-	fake_dl_done();
-	drain();
-	(void)uart_take();
+	app_downloaded();
 	feed("AT#XFOTA=0\r\n");
 	EXPECT_STR(uart_take(), "\r\nERROR\r\n");
 }
@@ -840,10 +828,7 @@ SHELL_TEST(modem_fault_with_failed_reinit_refuses_modem_ops)
 
 SHELL_TEST(boot_result_reported_when_fota_download_init_fails)
 {
-	start_app();
-	fake_dl_done();
-	drain();
-	(void)uart_take();
+	app_downloaded();
 	swap_in_secondary();
 	fake.swap_type = BOOT_SWAP_REVERT;
 	fake.fota_init_rc = -ENOMEM;
