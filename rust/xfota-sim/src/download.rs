@@ -27,12 +27,6 @@ use xfota_core::{DownloadEvent, ImageType};
 /// `FOTA_DOWNLOAD_ERROR_CAUSE_INVALID_UPDATE`: what an image of unknown type gets
 /// (`fota_download.c:174-176`).
 pub const ERR_UNKNOWN_IMAGE: i32 = cause::INVALID_UPDATE;
-/// `FOTA_DOWNLOAD_ERROR_CAUSE_DFU` (`fota_download.h`).
-pub const CAUSE_DFU: i32 = 6;
-/// `FOTA_DOWNLOAD_ERROR_CAUSE_PROTO_NOT_SUPPORTED`.
-pub const CAUSE_PROTO_NOT_SUPPORTED: i32 = 7;
-/// `FOTA_DOWNLOAD_ERROR_CAUSE_INVALID_CONFIGURATION`.
-pub const CAUSE_INVALID_CONFIGURATION: i32 = 8;
 /// `CONFIG_FOTA_SOCKET_RETRIES` (default 2).
 pub const SOCKET_RETRIES: u32 = 2;
 
@@ -63,8 +57,8 @@ pub fn cause_of(e: Errno) -> i32 {
         | Errno::EBADMSG
         | Errno::ERANGE
         | Errno::E2BIG => cause::DOWNLOAD_FAILED,
-        Errno::EPROTONOSUPPORT => CAUSE_PROTO_NOT_SUPPORTED,
-        Errno::EINVAL | Errno::EAFNOSUPPORT => CAUSE_INVALID_CONFIGURATION,
+        Errno::EPROTONOSUPPORT => cause::PROTO_NOT_SUPPORTED,
+        Errno::EINVAL | Errno::EAFNOSUPPORT => cause::INVALID_CONFIGURATION,
         _ => cause::INTERNAL,
     }
 }
@@ -77,9 +71,9 @@ pub fn cause_name(c: i32) -> &'static str {
         cause::INVALID_UPDATE => "INVALID_UPDATE",
         cause::TYPE_MISMATCH => "TYPE_MISMATCH",
         cause::INTERNAL => "INTERNAL",
-        CAUSE_DFU => "DFU",
-        CAUSE_PROTO_NOT_SUPPORTED => "PROTO_NOT_SUPPORTED",
-        CAUSE_INVALID_CONFIGURATION => "INVALID_CONFIGURATION",
+        cause::DFU => "DFU",
+        cause::PROTO_NOT_SUPPORTED => "PROTO_NOT_SUPPORTED",
+        cause::INVALID_CONFIGURATION => "INVALID_CONFIGURATION",
         _ => "?",
     }
 }
@@ -239,14 +233,14 @@ impl<T: DfuTarget> Client for FotaDownload<'_, T> {
                     match r {
                         Ok(()) => self.initialized = true,
                         Err(e) if e == -EFBIG => return self.fail(cause::INVALID_UPDATE),
-                        Err(_) => return self.fail(CAUSE_DFU),
+                        Err(_) => return self.fail(cause::DFU),
                     }
                     // dfu_target_offset_get(): 0 after init (see docs: no resume from flash).
                 }
                 match self.target.write(data) {
                     Ok(()) => {}
                     Err(e) if e == -EINVAL => return self.fail(cause::INVALID_UPDATE),
-                    Err(_) => return self.fail(CAUSE_DFU),
+                    Err(_) => return self.fail(cause::DFU),
                 }
                 if sizes.file_size == 0 {
                     return self.fail(cause::INTERNAL);
@@ -270,7 +264,7 @@ impl<T: DfuTarget> Client for FotaDownload<'_, T> {
                     log(format_args!(
                         "xfota-sim: dfu_target_done failed ({e}): no event"
                     ));
-                    return self.fail(CAUSE_DFU);
+                    return self.fail(cause::DFU);
                 }
                 self.send(DownloadEvent::Finished);
                 0
