@@ -97,9 +97,6 @@ pub trait DfuTarget {
     fn done(&mut self, successful: bool) -> Result<(), i32>;
 }
 
-const EINVAL: i32 = 22;
-const EFBIG: i32 = 27;
-
 /// `fota_download.c`: the downloader's client.
 pub struct FotaDownload<'a, T: DfuTarget> {
     target: T,
@@ -232,14 +229,14 @@ impl<T: DfuTarget> Client for FotaDownload<'_, T> {
                     let r = self.target.init(kind, sizes.file_size, &mut |e| sink(e));
                     match r {
                         Ok(()) => self.initialized = true,
-                        Err(e) if e == -EFBIG => return self.fail(cause::INVALID_UPDATE),
+                        Err(e) if e == -libc::EFBIG => return self.fail(cause::INVALID_UPDATE),
                         Err(_) => return self.fail(cause::DFU),
                     }
                     // dfu_target_offset_get(): 0 after init (see docs: no resume from flash).
                 }
                 match self.target.write(data) {
                     Ok(()) => {}
-                    Err(e) if e == -EINVAL => return self.fail(cause::INVALID_UPDATE),
+                    Err(e) if e == -libc::EINVAL => return self.fail(cause::INVALID_UPDATE),
                     Err(_) => return self.fail(cause::DFU),
                 }
                 if sizes.file_size == 0 {
@@ -325,8 +322,9 @@ pub fn erase_scratch(dir: &StateDir, m: &mut ModemState) -> io::Result<()> {
     dir.save_modem(m)
 }
 
-fn eio(e: &io::Error) -> i32 {
-    -e.raw_os_error().unwrap_or(5)
+/// An I/O error as the negative errno a port or `dfu_target` returns (`-EIO` when it has none).
+pub(crate) fn errno(e: &io::Error) -> i32 {
+    -e.raw_os_error().unwrap_or(libc::EIO)
 }
 
 /// `dfu_target_mcuboot` / `dfu_target_modem_delta` over the state directory.
@@ -358,22 +356,22 @@ impl DfuTarget for FlashTarget {
                 if self.cancelled() {
                     return Ok(());
                 }
-                let mut m = f.mcuboot().map_err(|e| eio(&e))?;
+                let mut m = f.mcuboot().map_err(|e| errno(&e))?;
                 if m.pending {
                     m.pending = false;
-                    f.dir.save_mcuboot(&m).map_err(|e| eio(&e))?;
+                    f.dir.save_mcuboot(&m).map_err(|e| errno(&e))?;
                 }
                 self.file = Some(
                     f.dir
                         .create_flash(m.secondary_file())
-                        .map_err(|e| eio(&e))?,
+                        .map_err(|e| errno(&e))?,
                 );
                 Ok(())
             }
             ImageKind::Modem => {
                 // dfu_target_modem_delta_init(): a dirty scratch is erased first, with
                 // ERASE_PENDING and ERASE_DONE (dfu_target_modem_delta.c:107-118).
-                let dirty = lock(&self.flash).modem().map_err(|e| eio(&e))?.dirty;
+                let dirty = lock(&self.flash).modem().map_err(|e| errno(&e))?.dirty;
                 if dirty {
                     events(DownloadEvent::ErasePending);
                     let until = Instant::now() + Duration::from_millis(self.erase_ms);
@@ -392,18 +390,18 @@ impl DfuTarget for FlashTarget {
                 if self.cancelled() {
                     return Ok(());
                 }
-                let mut m = f.modem().map_err(|e| eio(&e))?;
+                let mut m = f.modem().map_err(|e| errno(&e))?;
                 if dirty {
-                    erase_scratch(&f.dir, &mut m).map_err(|e| eio(&e))?;
+                    erase_scratch(&f.dir, &mut m).map_err(|e| errno(&e))?;
                     events(DownloadEvent::Erased);
                 }
                 m.dirty = true;
                 m.pending = false;
-                f.dir.save_modem(&m).map_err(|e| eio(&e))?;
-                self.file = Some(f.dir.create_flash(MODEM_SCRATCH).map_err(|e| eio(&e))?);
+                f.dir.save_modem(&m).map_err(|e| errno(&e))?;
+                self.file = Some(f.dir.create_flash(MODEM_SCRATCH).map_err(|e| errno(&e))?);
                 Ok(())
             }
-            ImageKind::Unknown => Err(-EINVAL),
+            ImageKind::Unknown => Err(-libc::EINVAL),
         }
     }
 
@@ -413,16 +411,16 @@ impl DfuTarget for FlashTarget {
             return Ok(());
         }
         let Some(file) = self.file.as_mut() else {
-            return Err(-13); // EACCES: no target
+            return Err(-libc::EACCES); // no target
         };
         power::point("flash");
-        file.write_all(data).map_err(|e| eio(&e))
+        file.write_all(data).map_err(|e| errno(&e))
     }
 
     fn done(&mut self, successful: bool) -> Result<(), i32> {
         if successful {
             if let Some(f) = &self.file {
-                f.sync_all().map_err(|e| eio(&e))?;
+                f.sync_all().map_err(|e| errno(&e))?;
             }
         }
         Ok(())

@@ -1,7 +1,7 @@
 //! The device: the core driven by one thread, with a [`Port`] over the state directory and the
 //! downloader, and an [`Out`] over the UART (stdout or a pty).
 
-use crate::download::{self, lock, Flash, Job, Msg};
+use crate::download::{self, errno, lock, Flash, Job, Msg};
 use crate::power;
 use crate::state::{self, StateDir};
 use sha2::{Digest, Sha256};
@@ -62,10 +62,6 @@ pub struct SimPort {
     opts: Options,
     download: Option<Running>,
     erase_started: Option<Instant>,
-}
-
-fn errno(e: &io::Error) -> i32 {
-    -e.raw_os_error().unwrap_or(libc::EIO)
 }
 
 impl SimPort {
