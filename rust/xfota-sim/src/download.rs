@@ -17,7 +17,7 @@ use crate::state::{McubootState, ModemState, StateDir, MODEM_SCRATCH};
 use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -29,21 +29,6 @@ use xfota_core::{DownloadEvent, ImageType};
 pub const ERR_UNKNOWN_IMAGE: i32 = cause::INVALID_UPDATE;
 /// `CONFIG_FOTA_SOCKET_RETRIES` (default 2).
 pub const SOCKET_RETRIES: u32 = 2;
-
-/// Socket receive timeout in milliseconds for every download of this process (the device's
-/// is 30 s; tests shorten it with `--recv-timeout-ms`).
-static RECV_TIMEOUT_MS: AtomicU64 = AtomicU64::new(30_000);
-
-/// Sets the socket receive timeout (`downloader_transport_http_set_config()`'s
-/// `sock_recv_timeo_ms`; `fota_download` leaves it at 30 s).
-pub fn set_recv_timeout(ms: u64) {
-    RECV_TIMEOUT_MS.store(ms.max(1), Ordering::SeqCst);
-}
-
-/// The socket receive timeout in force.
-pub fn recv_timeout() -> Duration {
-    Duration::from_millis(RECV_TIMEOUT_MS.load(Ordering::SeqCst))
-}
 
 /// `downloader_callback()`'s errno -> cause table (`fota_download.c:314-340`).
 pub fn cause_of(e: Errno) -> i32 {
@@ -466,6 +451,8 @@ pub struct Job {
     pub sec_tag_dir: Option<PathBuf>,
     /// Simulated modem scratch erase time.
     pub erase_ms: u64,
+    /// Socket receive timeout.
+    pub recv_timeout: Duration,
     /// Set to cancel.
     pub cancel: Arc<AtomicBool>,
     /// The flash.
@@ -556,7 +543,7 @@ impl Job {
         };
         let env = Env {
             sec_tag_dir: self.sec_tag_dir.as_deref(),
-            recv_timeout: recv_timeout(),
+            recv_timeout: self.recv_timeout,
             cancel: &self.cancel,
             idle_reconnect_limit: None,
         };

@@ -25,6 +25,10 @@ pub struct Options {
     pub sec_tag_dir: Option<PathBuf>,
     /// Modem scratch erase time.
     pub erase_ms: u64,
+    /// Socket receive timeout of every download (`downloader_transport_http_set_config()`'s
+    /// `sock_recv_timeo_ms`; `fota_download` leaves it at 30 s; tests shorten it with
+    /// `--recv-timeout-ms`).
+    pub recv_timeout: Duration,
     /// Progress bar on stderr.
     pub progress: bool,
 }
@@ -93,6 +97,7 @@ impl Port for SimPort {
             sec_tag: req.sec_tag,
             sec_tag_dir: self.opts.sec_tag_dir.clone(),
             erase_ms: self.opts.erase_ms,
+            recv_timeout: self.opts.recv_timeout,
             cancel: cancel.clone(),
             flash: self.flash.clone(),
             tx: self.tx.clone(),
