@@ -8,7 +8,7 @@
 //! final event (`FINISHED`, `ERROR` or `CANCELLED`). It drives any [`DfuTarget`]: the
 //! simulator's flash ([`Job`]) or `--check-server`'s null target.
 
-use crate::downloader::{self, Client, Downloader, End, Env, Event, Observer, Sizes};
+use crate::downloader::{Client, Downloader, End, Env, Event, Observer, Sizes};
 use crate::image::{self, ImageKind};
 use crate::net::{Errno, Proto, ResponseHead};
 use crate::power;
@@ -122,11 +122,6 @@ impl<'a, T: DfuTarget> FotaDownload<'a, T> {
             last_errno: None,
             outcome: None,
         }
-    }
-
-    /// The DFU target.
-    pub fn target(&self) -> &T {
-        &self.target
     }
 
     fn send(&mut self, e: DownloadEvent) {
@@ -317,7 +312,6 @@ struct FlashTarget {
     flash: Arc<Mutex<Flash>>,
     cancel: Arc<AtomicBool>,
     erase_ms: u64,
-    image: Option<ImageKind>,
     file: Option<std::fs::File>,
 }
 
@@ -334,7 +328,6 @@ impl DfuTarget for FlashTarget {
         _file_size: u64,
         events: &mut dyn FnMut(DownloadEvent),
     ) -> Result<(), i32> {
-        self.image = Some(kind);
         match kind {
             ImageKind::App => {
                 let f = lock(&self.flash);
@@ -534,7 +527,6 @@ impl Job {
             flash: self.flash.clone(),
             cancel: self.cancel.clone(),
             erase_ms: self.erase_ms,
-            image: None,
             file: None,
         };
         let expected = match self.image {
@@ -580,9 +572,6 @@ impl Job {
         ));
     }
 }
-
-/// The `downloader` module's constants, re-exported for the docs and `--check-server`.
-pub use downloader::{MAX_REDIRECTS, TLS_RANGE_MAX};
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
