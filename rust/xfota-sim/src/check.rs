@@ -142,12 +142,7 @@ impl Observer for Trace<'_> {
 }
 
 fn urc_for(c: i32) -> String {
-    let info = match c {
-        cause::INVALID_UPDATE => 2,
-        cause::TYPE_MISMATCH => 3,
-        _ => 1,
-    };
-    format!("#XFOTA: 1,1,{info}")
+    format!("#XFOTA: 1,1,{}", cause::fota_info(c))
 }
 
 fn kind_name(k: ImageKind) -> &'static str {
