@@ -360,8 +360,7 @@ pub fn run(opts: &Options, rx: &Receiver<Msg>, tx: &Sender<Msg>, mut uart: Uart)
                         // The shell forwards the line to the modem and writes "\r\n" and the
                         // modem's answer (src/at_host.c); this modem knows the identification
                         // commands and answers ERROR to the rest.
-                        let modem = lock(&flash).modem()?;
-                        match crate::modem::answer(&line, &modem) {
+                        match crate::modem::answer(&line, || lock(&flash).modem())? {
                             Some(a) => uart.write(format!("\r\n{a}").as_bytes()),
                             None => uart.write(xfota_core::urc::ERROR),
                         }
