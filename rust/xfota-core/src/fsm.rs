@@ -4,9 +4,7 @@ use crate::at::{self, Command, DownloadRequest, DownloadTarget, Parsed, Start};
 use crate::image::{self, Slot};
 use crate::record::{self, Outcome, Record, RECORD_LEN};
 use crate::urc::{self, Line};
-use crate::{
-    ImageType, Stage, Status, ERR_DOWNLOAD_FAILED, ERR_IMAGE_MISMATCH, ERR_IMAGE_REJECTED,
-};
+use crate::{ImageType, Stage, Status, ERR_DOWNLOAD_FAILED, ERR_IMAGE_REJECTED};
 
 /// Progress of a modem scratch erase.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -264,14 +262,6 @@ fn notify(out: &mut impl Out, stage: Stage, status: Status, info: Option<i32>) {
     out.write(urc::xfota(stage, status, info).as_bytes());
 }
 
-fn error_code(cause: i32) -> i32 {
-    match cause {
-        crate::cause::INVALID_UPDATE => ERR_IMAGE_REJECTED,
-        crate::cause::TYPE_MISMATCH => ERR_IMAGE_MISMATCH,
-        _ => ERR_DOWNLOAD_FAILED,
-    }
-}
-
 fn logged(r: Result<(), i32>, port: &mut impl Port, event: Log) -> bool {
     if let Err(e) = r {
         port.log(event, e);
@@ -507,7 +497,12 @@ impl Fota {
             DownloadEvent::Error(cause) => {
                 let stage = self.stage;
                 self.discard(port);
-                notify(out, stage, Status::Error, Some(error_code(cause)));
+                notify(
+                    out,
+                    stage,
+                    Status::Error,
+                    Some(crate::cause::fota_info(cause)),
+                );
             }
             DownloadEvent::Cancelled => {
                 self.discard(port);

@@ -117,4 +117,15 @@ pub mod cause {
     pub const PROTO_NOT_SUPPORTED: i32 = 7;
     /// `FOTA_DOWNLOAD_ERROR_CAUSE_INVALID_CONFIGURATION`.
     pub const INVALID_CONFIGURATION: i32 = 8;
+
+    /// The `<fota_info>` that reports a download error of `cause` (`#XFOTA: <stage>,1,<info>`):
+    /// [`INVALID_UPDATE`] is [`crate::ERR_IMAGE_REJECTED`], [`TYPE_MISMATCH`] is
+    /// [`crate::ERR_IMAGE_MISMATCH`], every other cause is [`crate::ERR_DOWNLOAD_FAILED`].
+    pub fn fota_info(cause: i32) -> i32 {
+        match cause {
+            INVALID_UPDATE => crate::ERR_IMAGE_REJECTED,
+            TYPE_MISMATCH => crate::ERR_IMAGE_MISMATCH,
+            _ => crate::ERR_DOWNLOAD_FAILED,
+        }
+    }
 }

@@ -29,6 +29,8 @@ fn main() {
         state_dir: dir.clone(),
         sec_tag_dir: None,
         erase_ms: 0,
+        // No download runs here; the device's value.
+        recv_timeout: Duration::from_secs(30),
         progress: false,
     };
     let mut times: Vec<Duration> = (0..7)

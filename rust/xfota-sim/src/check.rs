@@ -30,11 +30,8 @@ pub struct Options {
     pub recv_timeout: Duration,
 }
 
-/// A `dfu_target` that keeps nothing: it records the image type and counts bytes.
-#[derive(Default)]
-struct NullTarget {
-    bytes: u64,
-}
+/// A `dfu_target` that keeps nothing.
+struct NullTarget;
 
 impl DfuTarget for NullTarget {
     fn init(
@@ -45,8 +42,7 @@ impl DfuTarget for NullTarget {
     ) -> Result<(), i32> {
         Ok(())
     }
-    fn write(&mut self, data: &[u8]) -> Result<(), i32> {
-        self.bytes += data.len() as u64;
+    fn write(&mut self, _data: &[u8]) -> Result<(), i32> {
         Ok(())
     }
     fn done(&mut self, _successful: bool) -> Result<(), i32> {
@@ -146,12 +142,7 @@ impl Observer for Trace<'_> {
 }
 
 fn urc_for(c: i32) -> String {
-    let info = match c {
-        cause::INVALID_UPDATE => 2,
-        cause::TYPE_MISMATCH => 3,
-        _ => 1,
-    };
-    format!("#XFOTA: 1,1,{info}")
+    format!("#XFOTA: 1,1,{}", cause::fota_info(c))
 }
 
 fn kind_name(k: ImageKind) -> &'static str {
@@ -197,7 +188,7 @@ pub fn run(opts: &Options, out: &mut dyn Write) -> bool {
     };
     let mut events = Vec::new();
     let mut sink = |e: DownloadEvent| events.push(e);
-    let mut fota = FotaDownload::new(NullTarget::default(), opts.image, cancel.clone(), &mut sink);
+    let mut fota = FotaDownload::new(NullTarget, opts.image, cancel.clone(), &mut sink);
     let mut trace = Trace {
         out,
         items: Vec::new(),

@@ -8,7 +8,7 @@
 //! final event (`FINISHED`, `ERROR` or `CANCELLED`). It drives any [`DfuTarget`]: the
 //! simulator's flash ([`Job`]) or `--check-server`'s null target.
 
-use crate::downloader::{self, Client, Downloader, End, Env, Event, Observer, Sizes};
+use crate::downloader::{Client, Downloader, End, Env, Event, Observer, Sizes};
 use crate::image::{self, ImageKind};
 use crate::net::{Errno, Proto, ResponseHead};
 use crate::power;
@@ -17,7 +17,7 @@ use crate::state::{McubootState, ModemState, StateDir, MODEM_SCRATCH};
 use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -27,29 +27,8 @@ use xfota_core::{DownloadEvent, ImageType};
 /// `FOTA_DOWNLOAD_ERROR_CAUSE_INVALID_UPDATE`: what an image of unknown type gets
 /// (`fota_download.c:174-176`).
 pub const ERR_UNKNOWN_IMAGE: i32 = cause::INVALID_UPDATE;
-/// `FOTA_DOWNLOAD_ERROR_CAUSE_DFU` (`fota_download.h`).
-pub const CAUSE_DFU: i32 = 6;
-/// `FOTA_DOWNLOAD_ERROR_CAUSE_PROTO_NOT_SUPPORTED`.
-pub const CAUSE_PROTO_NOT_SUPPORTED: i32 = 7;
-/// `FOTA_DOWNLOAD_ERROR_CAUSE_INVALID_CONFIGURATION`.
-pub const CAUSE_INVALID_CONFIGURATION: i32 = 8;
 /// `CONFIG_FOTA_SOCKET_RETRIES` (default 2).
 pub const SOCKET_RETRIES: u32 = 2;
-
-/// Socket receive timeout in milliseconds for every download of this process (the device's
-/// is 30 s; tests shorten it with `--recv-timeout-ms`).
-static RECV_TIMEOUT_MS: AtomicU64 = AtomicU64::new(30_000);
-
-/// Sets the socket receive timeout (`downloader_transport_http_set_config()`'s
-/// `sock_recv_timeo_ms`; `fota_download` leaves it at 30 s).
-pub fn set_recv_timeout(ms: u64) {
-    RECV_TIMEOUT_MS.store(ms.max(1), Ordering::SeqCst);
-}
-
-/// The socket receive timeout in force.
-pub fn recv_timeout() -> Duration {
-    Duration::from_millis(RECV_TIMEOUT_MS.load(Ordering::SeqCst))
-}
 
 /// `downloader_callback()`'s errno -> cause table (`fota_download.c:314-340`).
 pub fn cause_of(e: Errno) -> i32 {
@@ -63,8 +42,8 @@ pub fn cause_of(e: Errno) -> i32 {
         | Errno::EBADMSG
         | Errno::ERANGE
         | Errno::E2BIG => cause::DOWNLOAD_FAILED,
-        Errno::EPROTONOSUPPORT => CAUSE_PROTO_NOT_SUPPORTED,
-        Errno::EINVAL | Errno::EAFNOSUPPORT => CAUSE_INVALID_CONFIGURATION,
+        Errno::EPROTONOSUPPORT => cause::PROTO_NOT_SUPPORTED,
+        Errno::EINVAL | Errno::EAFNOSUPPORT => cause::INVALID_CONFIGURATION,
         _ => cause::INTERNAL,
     }
 }
@@ -77,9 +56,9 @@ pub fn cause_name(c: i32) -> &'static str {
         cause::INVALID_UPDATE => "INVALID_UPDATE",
         cause::TYPE_MISMATCH => "TYPE_MISMATCH",
         cause::INTERNAL => "INTERNAL",
-        CAUSE_DFU => "DFU",
-        CAUSE_PROTO_NOT_SUPPORTED => "PROTO_NOT_SUPPORTED",
-        CAUSE_INVALID_CONFIGURATION => "INVALID_CONFIGURATION",
+        cause::DFU => "DFU",
+        cause::PROTO_NOT_SUPPORTED => "PROTO_NOT_SUPPORTED",
+        cause::INVALID_CONFIGURATION => "INVALID_CONFIGURATION",
         _ => "?",
     }
 }
@@ -102,9 +81,6 @@ pub trait DfuTarget {
     /// `dfu_target_schedule_update(0)` once its record is saved (`SimPort::schedule_update`).
     fn done(&mut self, successful: bool) -> Result<(), i32>;
 }
-
-const EINVAL: i32 = 22;
-const EFBIG: i32 = 27;
 
 /// `fota_download.c`: the downloader's client.
 pub struct FotaDownload<'a, T: DfuTarget> {
@@ -146,11 +122,6 @@ impl<'a, T: DfuTarget> FotaDownload<'a, T> {
             last_errno: None,
             outcome: None,
         }
-    }
-
-    /// The DFU target.
-    pub fn target(&self) -> &T {
-        &self.target
     }
 
     fn send(&mut self, e: DownloadEvent) {
@@ -238,15 +209,15 @@ impl<T: DfuTarget> Client for FotaDownload<'_, T> {
                     let r = self.target.init(kind, sizes.file_size, &mut |e| sink(e));
                     match r {
                         Ok(()) => self.initialized = true,
-                        Err(e) if e == -EFBIG => return self.fail(cause::INVALID_UPDATE),
-                        Err(_) => return self.fail(CAUSE_DFU),
+                        Err(e) if e == -libc::EFBIG => return self.fail(cause::INVALID_UPDATE),
+                        Err(_) => return self.fail(cause::DFU),
                     }
                     // dfu_target_offset_get(): 0 after init (see docs: no resume from flash).
                 }
                 match self.target.write(data) {
                     Ok(()) => {}
-                    Err(e) if e == -EINVAL => return self.fail(cause::INVALID_UPDATE),
-                    Err(_) => return self.fail(CAUSE_DFU),
+                    Err(e) if e == -libc::EINVAL => return self.fail(cause::INVALID_UPDATE),
+                    Err(_) => return self.fail(cause::DFU),
                 }
                 if sizes.file_size == 0 {
                     return self.fail(cause::INTERNAL);
@@ -270,7 +241,7 @@ impl<T: DfuTarget> Client for FotaDownload<'_, T> {
                     log(format_args!(
                         "xfota-sim: dfu_target_done failed ({e}): no event"
                     ));
-                    return self.fail(CAUSE_DFU);
+                    return self.fail(cause::DFU);
                 }
                 self.send(DownloadEvent::Finished);
                 0
@@ -331,8 +302,9 @@ pub fn erase_scratch(dir: &StateDir, m: &mut ModemState) -> io::Result<()> {
     dir.save_modem(m)
 }
 
-fn eio(e: &io::Error) -> i32 {
-    -e.raw_os_error().unwrap_or(5)
+/// An I/O error as the negative errno a port or `dfu_target` returns (`-EIO` when it has none).
+pub(crate) fn errno(e: &io::Error) -> i32 {
+    -e.raw_os_error().unwrap_or(libc::EIO)
 }
 
 /// `dfu_target_mcuboot` / `dfu_target_modem_delta` over the state directory.
@@ -340,7 +312,6 @@ struct FlashTarget {
     flash: Arc<Mutex<Flash>>,
     cancel: Arc<AtomicBool>,
     erase_ms: u64,
-    image: Option<ImageKind>,
     file: Option<std::fs::File>,
 }
 
@@ -357,29 +328,28 @@ impl DfuTarget for FlashTarget {
         _file_size: u64,
         events: &mut dyn FnMut(DownloadEvent),
     ) -> Result<(), i32> {
-        self.image = Some(kind);
         match kind {
             ImageKind::App => {
                 let f = lock(&self.flash);
                 if self.cancelled() {
                     return Ok(());
                 }
-                let mut m = f.mcuboot().map_err(|e| eio(&e))?;
+                let mut m = f.mcuboot().map_err(|e| errno(&e))?;
                 if m.pending {
                     m.pending = false;
-                    f.dir.save_mcuboot(&m).map_err(|e| eio(&e))?;
+                    f.dir.save_mcuboot(&m).map_err(|e| errno(&e))?;
                 }
                 self.file = Some(
                     f.dir
                         .create_flash(m.secondary_file())
-                        .map_err(|e| eio(&e))?,
+                        .map_err(|e| errno(&e))?,
                 );
                 Ok(())
             }
             ImageKind::Modem => {
                 // dfu_target_modem_delta_init(): a dirty scratch is erased first, with
                 // ERASE_PENDING and ERASE_DONE (dfu_target_modem_delta.c:107-118).
-                let dirty = lock(&self.flash).modem().map_err(|e| eio(&e))?.dirty;
+                let dirty = lock(&self.flash).modem().map_err(|e| errno(&e))?.dirty;
                 if dirty {
                     events(DownloadEvent::ErasePending);
                     let until = Instant::now() + Duration::from_millis(self.erase_ms);
@@ -398,18 +368,18 @@ impl DfuTarget for FlashTarget {
                 if self.cancelled() {
                     return Ok(());
                 }
-                let mut m = f.modem().map_err(|e| eio(&e))?;
+                let mut m = f.modem().map_err(|e| errno(&e))?;
                 if dirty {
-                    erase_scratch(&f.dir, &mut m).map_err(|e| eio(&e))?;
+                    erase_scratch(&f.dir, &mut m).map_err(|e| errno(&e))?;
                     events(DownloadEvent::Erased);
                 }
                 m.dirty = true;
                 m.pending = false;
-                f.dir.save_modem(&m).map_err(|e| eio(&e))?;
-                self.file = Some(f.dir.create_flash(MODEM_SCRATCH).map_err(|e| eio(&e))?);
+                f.dir.save_modem(&m).map_err(|e| errno(&e))?;
+                self.file = Some(f.dir.create_flash(MODEM_SCRATCH).map_err(|e| errno(&e))?);
                 Ok(())
             }
-            ImageKind::Unknown => Err(-EINVAL),
+            ImageKind::Unknown => Err(-libc::EINVAL),
         }
     }
 
@@ -419,16 +389,16 @@ impl DfuTarget for FlashTarget {
             return Ok(());
         }
         let Some(file) = self.file.as_mut() else {
-            return Err(-13); // EACCES: no target
+            return Err(-libc::EACCES); // no target
         };
         power::point("flash");
-        file.write_all(data).map_err(|e| eio(&e))
+        file.write_all(data).map_err(|e| errno(&e))
     }
 
     fn done(&mut self, successful: bool) -> Result<(), i32> {
         if successful {
             if let Some(f) = &self.file {
-                f.sync_all().map_err(|e| eio(&e))?;
+                f.sync_all().map_err(|e| errno(&e))?;
             }
         }
         Ok(())
@@ -474,6 +444,8 @@ pub struct Job {
     pub sec_tag_dir: Option<PathBuf>,
     /// Simulated modem scratch erase time.
     pub erase_ms: u64,
+    /// Socket receive timeout.
+    pub recv_timeout: Duration,
     /// Set to cancel.
     pub cancel: Arc<AtomicBool>,
     /// The flash.
@@ -555,7 +527,6 @@ impl Job {
             flash: self.flash.clone(),
             cancel: self.cancel.clone(),
             erase_ms: self.erase_ms,
-            image: None,
             file: None,
         };
         let expected = match self.image {
@@ -564,7 +535,7 @@ impl Job {
         };
         let env = Env {
             sec_tag_dir: self.sec_tag_dir.as_deref(),
-            recv_timeout: recv_timeout(),
+            recv_timeout: self.recv_timeout,
             cancel: &self.cancel,
             idle_reconnect_limit: None,
         };
@@ -601,9 +572,6 @@ impl Job {
         ));
     }
 }
-
-/// The `downloader` module's constants, re-exported for the docs and `--check-server`.
-pub use downloader::{MAX_REDIRECTS, TLS_RANGE_MAX};
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]

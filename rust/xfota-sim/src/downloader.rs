@@ -28,8 +28,6 @@ pub const MAX_REDIRECTS: u32 = 10;
 const HOSTNAME_SIZE: usize = 256;
 /// `CONFIG_DOWNLOADER_MAX_FILENAME_SIZE` (default 255).
 const FILENAME_SIZE: usize = 255;
-/// The HTTP transport's socket receive timeout (`http.c:529`): 30 s.
-pub const DEFAULT_RECV_TIMEOUT: Duration = Duration::from_secs(30);
 /// Pause before a reconnect that follows a connection which delivered nothing. The device is
 /// paced by its LTE round trips; on a PC a server that closes every connection would otherwise
 /// be hit in a tight loop. Timing only: the sequence of requests is the device's.

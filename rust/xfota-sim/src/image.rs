@@ -6,14 +6,12 @@
 
 use sha2::{Digest, Sha256};
 
-/// MCUboot `IMAGE_MAGIC`.
-pub const MCUBOOT_MAGIC: u32 = 0x96f3_b83d;
-/// MCUboot `IMAGE_TLV_INFO_MAGIC` (unprotected TLV area).
-pub const TLV_INFO_MAGIC: u16 = 0x6907;
-/// MCUboot `IMAGE_TLV_PROT_INFO_MAGIC` (protected TLV area).
-pub const TLV_PROT_INFO_MAGIC: u16 = 0x6908;
-/// MCUboot `IMAGE_TLV_SHA256`.
-pub const TLV_SHA256: u16 = 0x10;
+/// MCUboot's `IMAGE_MAGIC`, `IMAGE_TLV_INFO_MAGIC` (unprotected TLV area),
+/// `IMAGE_TLV_PROT_INFO_MAGIC` (protected TLV area) and `IMAGE_TLV_SHA256`: the core's.
+pub use xfota_core::image::{
+    IMAGE_MAGIC as MCUBOOT_MAGIC, TLV_INFO_MAGIC, TLV_PROT_INFO_MAGIC, TLV_SHA256,
+};
+
 /// Size of `struct image_header`.
 pub const MCUBOOT_HEADER_LEN: usize = 32;
 

@@ -17,6 +17,7 @@ use std::os::fd::FromRawFd;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::mpsc;
+use std::time::Duration;
 use xfota_sim::image::{AppImage, ImageKind, ModemImage, MODEM_FACTORY_UUID};
 use xfota_sim::sim::{self, Options, Uart};
 
@@ -198,7 +199,7 @@ fn open_pty() -> io::Result<(File, File, String)> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    xfota_sim::download::set_recv_timeout(cli.recv_timeout_ms);
+    let recv_timeout = Duration::from_millis(cli.recv_timeout_ms.max(1));
     if let Some(kind) = cli.make_image {
         return match make_image(kind, &cli) {
             Ok(()) => ExitCode::SUCCESS,
@@ -217,7 +218,7 @@ fn main() -> ExitCode {
                 Kind::App => ImageKind::App,
                 Kind::Modem => ImageKind::Modem,
             }),
-            recv_timeout: xfota_sim::download::recv_timeout(),
+            recv_timeout,
         };
         let ok = xfota_sim::check::run(&opts, &mut io::stdout().lock());
         return if ok {
@@ -233,6 +234,7 @@ fn main() -> ExitCode {
         state_dir,
         sec_tag_dir: cli.sec_tag_dir.clone(),
         erase_ms: cli.erase_ms,
+        recv_timeout,
         progress: !cli.no_progress,
     };
     let (tx, rx) = mpsc::channel();

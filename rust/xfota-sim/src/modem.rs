@@ -7,6 +7,7 @@
 //! revision, each on one line followed by `OK`.
 
 use crate::state::ModemState;
+use std::io;
 
 /// `AT+CGMI`.
 pub const MANUFACTURER: &str = "Nordic Semiconductor ASA";
@@ -16,14 +17,21 @@ pub const MODEL: &str = "nRF9161-LACA";
 pub const REVISION_PREFIX: &str = "mfw_nrf91x1_";
 
 /// The modem's answer (without the shell's leading `"\r\n"`) to `line`, or `None` if the
-/// simulated modem does not know the command (it then answers `ERROR`).
-pub fn answer(line: &[u8], modem: &ModemState) -> Option<String> {
-    let cmd = std::str::from_utf8(line).ok()?.to_ascii_uppercase();
-    let text = match cmd.as_str() {
+/// simulated modem does not know the command (it then answers `ERROR`). `modem` reads the
+/// modem state; it is called only for `AT+CGMR` (the firmware revision), and its error is the
+/// only one returned.
+pub fn answer(
+    line: &[u8],
+    modem: impl FnOnce() -> io::Result<ModemState>,
+) -> io::Result<Option<String>> {
+    let Ok(cmd) = std::str::from_utf8(line) else {
+        return Ok(None);
+    };
+    let text = match cmd.to_ascii_uppercase().as_str() {
         "AT+CGMI" => MANUFACTURER.to_owned(),
         "AT+CGMM" => MODEL.to_owned(),
-        "AT+CGMR" => modem.revision(),
-        _ => return None,
+        "AT+CGMR" => modem()?.revision(),
+        _ => return Ok(None),
     };
-    Some(format!("{text}\r\nOK\r\n"))
+    Ok(Some(format!("{text}\r\nOK\r\n")))
 }

@@ -1,7 +1,7 @@
 //! The device: the core driven by one thread, with a [`Port`] over the state directory and the
 //! downloader, and an [`Out`] over the UART (stdout or a pty).
 
-use crate::download::{self, lock, Flash, Job, Msg};
+use crate::download::{self, errno, lock, Flash, Job, Msg};
 use crate::power;
 use crate::state::{self, StateDir};
 use sha2::{Digest, Sha256};
@@ -25,6 +25,10 @@ pub struct Options {
     pub sec_tag_dir: Option<PathBuf>,
     /// Modem scratch erase time.
     pub erase_ms: u64,
+    /// Socket receive timeout of every download (`downloader_transport_http_set_config()`'s
+    /// `sock_recv_timeo_ms`; `fota_download` leaves it at 30 s; tests shorten it with
+    /// `--recv-timeout-ms`).
+    pub recv_timeout: Duration,
     /// Progress bar on stderr.
     pub progress: bool,
 }
@@ -64,10 +68,6 @@ pub struct SimPort {
     erase_started: Option<Instant>,
 }
 
-fn errno(e: &io::Error) -> i32 {
-    -e.raw_os_error().unwrap_or(libc::EIO)
-}
-
 impl SimPort {
     /// Stops the running download (if any) so it writes nothing more: sets its flag, then takes
     /// the flash lock (the download checks the flag under the lock before each write).
@@ -97,6 +97,7 @@ impl Port for SimPort {
             sec_tag: req.sec_tag,
             sec_tag_dir: self.opts.sec_tag_dir.clone(),
             erase_ms: self.opts.erase_ms,
+            recv_timeout: self.opts.recv_timeout,
             cancel: cancel.clone(),
             flash: self.flash.clone(),
             tx: self.tx.clone(),
@@ -359,8 +360,7 @@ pub fn run(opts: &Options, rx: &Receiver<Msg>, tx: &Sender<Msg>, mut uart: Uart)
                         // The shell forwards the line to the modem and writes "\r\n" and the
                         // modem's answer (src/at_host.c); this modem knows the identification
                         // commands and answers ERROR to the rest.
-                        let modem = lock(&flash).modem()?;
-                        match crate::modem::answer(&line, &modem) {
+                        match crate::modem::answer(&line, || lock(&flash).modem())? {
                             Some(a) => uart.write(format!("\r\n{a}").as_bytes()),
                             None => uart.write(xfota_core::urc::ERROR),
                         }

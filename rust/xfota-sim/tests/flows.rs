@@ -10,31 +10,8 @@
 mod common;
 
 use common::*;
-use xfota_sim::image::{hex, verify_app, AppImage, ModemImage, MODEM_FACTORY_UUID};
+use xfota_sim::image::{hex, verify_app, ModemImage, MODEM_FACTORY_UUID};
 use xfota_sim::state::{ModemState, StateDir};
-
-const ERASE: &str = "20";
-
-fn app_image(size: usize, seed: u64) -> Vec<u8> {
-    AppImage::new(size, seed).build()
-}
-
-fn modem_image(size: usize, seed: u64) -> Vec<u8> {
-    ModemImage::new(size, seed, *b"xfota-sim-mfw-v2").build()
-}
-
-fn start(url: &str, op: u8) -> String {
-    format!("AT#XFOTA={op},\"{url}\"")
-}
-
-/// Reset and expect exactly OK, Ready and `extra`, then nothing else.
-fn reset(sim: &mut Sim, extra: &[u8]) {
-    sim.send("AT#XRESET");
-    sim.expect(OK);
-    sim.expect(b"Ready\r\n");
-    sim.expect(extra);
-    sim.quiet();
-}
 
 fn state(dir: &TempDir) -> StateDir {
     StateDir::open(dir.path()).unwrap()

@@ -16,31 +16,10 @@ use common::*;
 use std::time::{Duration, Instant};
 use xfota_sim::image::{foreign_uuid, AppImage, ModemImage, MODEM_DELTA_MAGIC};
 
-const ERASE: &str = "20";
 const TAG: u32 = 42;
-
-fn app_image(size: usize, seed: u64) -> Vec<u8> {
-    AppImage::new(size, seed).build()
-}
-
-fn modem_image(size: usize, seed: u64) -> Vec<u8> {
-    ModemImage::new(size, seed, *b"xfota-sim-mfw-v2").build()
-}
-
-fn start(url: &str, op: u8) -> String {
-    format!("AT#XFOTA={op},\"{url}\"")
-}
 
 fn start_tls(url: &str, op: u8) -> String {
     format!("AT#XFOTA={op},\"{url}\",{TAG}")
-}
-
-fn reset(sim: &mut Sim, extra: &[u8]) {
-    sim.send("AT#XRESET");
-    sim.expect(OK);
-    sim.expect(b"Ready\r\n");
-    sim.expect(extra);
-    sim.quiet();
 }
 
 /// Progress URCs until the next non-progress token, which is returned.

@@ -164,16 +164,15 @@ fn range_of(head: &str) -> Option<(usize, Option<usize>)> {
     Some((a.parse().ok()?, b.parse().ok()))
 }
 
-/// Writes the head for `body` (honouring `range` if `ranges`), returns the slice to send.
+/// Writes the head for `body` (honouring `range`), returns the slice to send.
 fn head_for<'b>(
     s: &mut impl Write,
     body: &'b [u8],
     range: Option<(usize, Option<usize>)>,
-    ranges: bool,
     extra: &str,
 ) -> std::io::Result<Option<&'b [u8]>> {
     let total = body.len();
-    match range.filter(|_| ranges) {
+    match range {
         Some((a, b)) => {
             let end = b
                 .unwrap_or(total.saturating_sub(1))
@@ -246,7 +245,7 @@ fn serve(mut s: impl Read + Write, routes: &Routes, requests: &Requests) {
                 chunk,
                 delay_ms,
             }) => (|| {
-                let Some(part) = head_for(&mut s, &body, range, true, "")? else {
+                let Some(part) = head_for(&mut s, &body, range, "")? else {
                     return Ok::<bool, std::io::Error>(true);
                 };
                 for c in part.chunks(chunk.max(1)) {
@@ -261,7 +260,7 @@ fn serve(mut s: impl Read + Write, routes: &Routes, requests: &Requests) {
             .unwrap_or(false),
             Some(Route::Cut { body, after }) => {
                 let _ = (|| {
-                    head_for(&mut s, &body, None, false, "Connection: close\r\n")?;
+                    head_for(&mut s, &body, None, "Connection: close\r\n")?;
                     s.write_all(&body[..after.min(body.len())])?;
                     s.flush()
                 })();
@@ -274,7 +273,7 @@ fn serve(mut s: impl Read + Write, routes: &Routes, requests: &Requests) {
             }) => {
                 let first = !dropped.swap(true, std::sync::atomic::Ordering::SeqCst);
                 (|| {
-                    let Some(part) = head_for(&mut s, &body, range, true, "")? else {
+                    let Some(part) = head_for(&mut s, &body, range, "")? else {
                         return Ok::<bool, std::io::Error>(true);
                     };
                     if first {
@@ -290,7 +289,7 @@ fn serve(mut s: impl Read + Write, routes: &Routes, requests: &Requests) {
             }
             Some(Route::Stall { body, after }) => {
                 let _ = (|| {
-                    if let Some(part) = head_for(&mut s, &body, range, true, "")? {
+                    if let Some(part) = head_for(&mut s, &body, range, "")? {
                         s.write_all(&part[..after.min(part.len())])?;
                     }
                     s.flush()

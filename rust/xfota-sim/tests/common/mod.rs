@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
+use xfota_sim::image::{AppImage, ModemImage};
 
 pub const TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -288,6 +289,33 @@ pub fn boot(state: &Path, args: &[&str], extra: &[u8]) -> Sim {
     sim.expect(extra);
     sim.quiet();
     sim
+}
+
+/// Reset and expect exactly OK, Ready and `extra`, then nothing else.
+pub fn reset(sim: &mut Sim, extra: &[u8]) {
+    sim.send("AT#XRESET");
+    sim.expect(OK);
+    sim.expect(b"Ready\r\n");
+    sim.expect(extra);
+    sim.quiet();
+}
+
+/// `--erase-ms` for the flows: a short modem scratch erase.
+pub const ERASE: &str = "20";
+
+/// An MCUboot application image of `size` body bytes from `seed`.
+pub fn app_image(size: usize, seed: u64) -> Vec<u8> {
+    AppImage::new(size, seed).build()
+}
+
+/// A modem delta image of `size` payload bytes from `seed`, to firmware `xfota-sim-mfw-v2`.
+pub fn modem_image(size: usize, seed: u64) -> Vec<u8> {
+    ModemImage::new(size, seed, *b"xfota-sim-mfw-v2").build()
+}
+
+/// `AT#XFOTA=<op>,"<url>"`.
+pub fn start(url: &str, op: u8) -> String {
+    format!("AT#XFOTA={op},\"{url}\"")
 }
 
 pub fn urc(s: &str) -> Vec<u8> {
