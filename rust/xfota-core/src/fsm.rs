@@ -513,12 +513,14 @@ impl Fota {
 
     /// Reports progress up to `p`: only increases are reported, and 0 always comes first.
     fn progress_to(&mut self, p: u8, out: &mut impl Out) {
-        for step in [0, p] {
-            if self.percent.is_none_or(|last| step > last) {
-                notify(out, Stage::Download, Status::Ok, Some(i32::from(step)));
-                self.percent = Some(step);
-            }
+        let last = self.percent.unwrap_or_else(|| {
+            notify(out, Stage::Download, Status::Ok, Some(0));
+            0
+        });
+        if p > last {
+            notify(out, Stage::Download, Status::Ok, Some(i32::from(p)));
         }
+        self.percent = Some(last.max(p));
     }
 
     /// The image is downloaded: verify it (application), persist the record, schedule it, and
