@@ -259,7 +259,7 @@ pub struct Fota {
 }
 
 fn notify(out: &mut impl Out, stage: Stage, status: Status, info: Option<i32>) {
-    out.write(urc::xfota(stage, status, info).as_bytes());
+    urc::xfota(out, stage, status, info);
 }
 
 fn logged(r: Result<(), i32>, port: &mut impl Port, event: Log) -> bool {
@@ -716,10 +716,7 @@ impl Fota {
     /// re-initialisation succeeds ([`Fota::on_modem_reinit`]).
     pub fn on_modem_fault(&mut self, reason: u32, pc: u32, out: &mut impl Out) {
         self.modem_ok = false;
-        let mut l = Line::new(b"#XMODEM: FAULT");
-        l.hex(reason);
-        l.hex(pc);
-        out.write(l.finish().as_bytes());
+        urc::line(out, Line::Fault, b"FAULT", &[reason as i32, pc as i32]);
     }
 
     /// The shell shut the modem library down and initialised it again after a fault: writes
@@ -734,8 +731,5 @@ impl Fota {
 
 /// `\r\n#XMODEM: <what>,<ret>\r\n`.
 fn xmodem(out: &mut impl Out, what: &[u8], ret: i32) {
-    let mut l = Line::new(b"#XMODEM: ");
-    l.push(what);
-    l.dec(ret);
-    out.write(l.finish().as_bytes());
+    urc::line(out, Line::Xmodem, what, &[ret]);
 }

@@ -5,8 +5,7 @@
 //! built in a small stack buffer and written with one [`Out::write`](crate::Out::write), so a
 //! transport never interleaves another line into it. No `core::fmt`.
 
-use crate::{Stage, Status};
-use heapless::Vec;
+use crate::{Out, Stage, Status};
 
 /// `\r\nOK\r\n`.
 pub const OK: &[u8] = b"\r\nOK\r\n";
@@ -20,136 +19,180 @@ pub const TEST_RESPONSE: &[u8] = b"\r\n#XFOTA: (0,1,2,8,9),<file_url>,<sec_tag>,
 /// Longest line built here: `\r\n#XMODEM: FAULT,0xffffffff,0xffffffff\r\n` is 40 bytes.
 pub const LINE_MAX: usize = 40;
 
-/// A line under construction, in a `heapless::Vec` (bytes beyond [`LINE_MAX`] are dropped,
-/// which the unit tests prove never happens). Numbers are written by hand: `ufmt`'s integer
-/// formatting costs 196 B more flash here (measured with `scripts/bench.sh`).
-pub struct Line(Vec<u8, LINE_MAX>);
+/// Which line [`line`] writes: its head, and how its numbers are printed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Line {
+    /// `#XFOTA: `, decimal numbers.
+    Xfota,
+    /// `#XMODEM: `, decimal numbers.
+    Xmodem,
+    /// `#XMODEM: `, numbers in hexadecimal with `0x` (the modem fault fields).
+    Fault,
+}
 
-impl Line {
-    /// A line starting with `\r\n` and `head`.
-    pub fn new(head: &[u8]) -> Self {
-        let mut l = Self(Vec::new());
-        l.push(b"\r\n");
-        l.push(head);
-        l
-    }
-
-    /// Appends bytes.
-    pub fn push(&mut self, bytes: &[u8]) {
-        let _ = self.0.extend_from_slice(bytes);
-    }
-
-    /// Appends `,` and `v` in signed decimal.
-    pub fn dec(&mut self, v: i32) {
-        self.push(b",");
-        if v < 0 {
-            self.push(b"-");
-        }
-        self.digits(v.unsigned_abs(), 10);
-    }
-
-    /// Appends `,0x` and `v` in lower-case hexadecimal.
-    pub fn hex(&mut self, v: u32) {
-        self.push(b",0x");
-        self.digits(v, 16);
-    }
-
-    fn digits(&mut self, mut v: u32, base: u32) {
-        let mut tmp = [0u8; 10];
-        let mut i = tmp.len();
+/// Writes `\r\n<head><what>`, then for each of `nums` `,` and the number (signed decimal, or
+/// for [`Line::Fault`] `0x` and its bits as a `u32` in lower-case hexadecimal), then `\r\n`,
+/// with one [`Out::write`]. The line is built in a [`LINE_MAX`] stack buffer (bytes beyond it
+/// are dropped, which the unit tests prove never happens). One shared builder for every line
+/// keeps the flash small; numbers are written by hand: `ufmt`'s integer formatting costs 196 B
+/// more flash here (measured with `scripts/bench.sh`).
+pub fn line(out: &mut impl Out, kind: Line, what: &[u8], nums: &[i32]) {
+    let hex = kind == Line::Fault;
+    let head: &[u8] = if kind == Line::Xfota {
+        b"#XFOTA: "
+    } else {
+        b"#XMODEM: "
+    };
+    let mut l = Buf {
+        buf: [0; LINE_MAX],
+        len: 0,
+    };
+    l.push(b"\r\n");
+    l.push(head);
+    l.push(what);
+    for &n in nums {
+        let (mut v, base) = if hex {
+            l.push(b",0x");
+            (n as u32, 16)
+        } else {
+            // `,` and, if negative, `-`: one push of a prefix of the same literal.
+            l.push(b",-".get(..1 + usize::from(n < 0)).unwrap_or_default());
+            (n.unsigned_abs(), 10)
+        };
+        // Count the digits, then write them backwards from the last one (no scratch buffer).
+        let mut end = l.len;
+        let mut t = v;
         loop {
-            i -= 1;
-            let d = (v % base) as u8;
-            if let Some(slot) = tmp.get_mut(i) {
-                *slot = if d < 10 { b'0' + d } else { b'a' - 10 + d };
-            }
-            v /= base;
-            if v == 0 || i == 0 {
+            end += 1;
+            t /= base;
+            if t == 0 {
                 break;
             }
         }
-        self.push(tmp.get(i..).unwrap_or(&[]));
+        let mut i = end;
+        loop {
+            i -= 1;
+            let d = (v % base) as u8;
+            if let Some(slot) = l.buf.get_mut(i) {
+                *slot = if d < 10 { b'0' + d } else { b'a' - 10 + d };
+            }
+            v /= base;
+            if v == 0 {
+                break;
+            }
+        }
+        l.len = end;
     }
+    l.push(b"\r\n");
+    out.write(l.buf.get(..l.len).unwrap_or(&l.buf));
+}
 
-    /// The finished line (`\r\n` appended).
-    pub fn finish(mut self) -> LineBytes {
-        self.push(b"\r\n");
-        LineBytes(self)
+/// A line under construction: `buf[..len]`, or all of `buf` if `len` ran past it.
+struct Buf {
+    buf: [u8; LINE_MAX],
+    len: usize,
+}
+
+impl Buf {
+    fn push(&mut self, bytes: &[u8]) {
+        // `len` in a local: a byte store into `buf` could otherwise alias it.
+        let mut len = self.len;
+        for &b in bytes {
+            if let Some(slot) = self.buf.get_mut(len) {
+                *slot = b;
+            }
+            len += 1;
+        }
+        self.len = len;
     }
 }
 
-/// A finished line.
-pub struct LineBytes(Line);
-
-impl LineBytes {
-    /// The bytes.
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.0 .0
-    }
-}
-
-/// `\r\n#XFOTA: <stage>,<status>[,<info>]\r\n`. Callers pass `info` exactly when DESIGN §2.12
-/// wants it: status error, or stage download with status OK (percent) or cancelled (0).
-pub fn xfota(stage: Stage, status: Status, info: Option<i32>) -> LineBytes {
-    let mut l = Line::new(b"#XFOTA: ");
-    l.push(&[b'0' + stage as u8, b',', b'0' + status as u8]);
-    if let Some(v) = info {
-        l.dec(v);
-    }
-    l.finish()
+/// Writes `\r\n#XFOTA: <stage>,<status>[,<info>]\r\n`. Callers pass `info` exactly when DESIGN
+/// §2.12 wants it: status error, or stage download with status OK (percent) or cancelled (0).
+pub fn xfota(out: &mut impl Out, stage: Stage, status: Status, info: Option<i32>) {
+    line(
+        out,
+        Line::Xfota,
+        &[b'0' + stage as u8, b',', b'0' + status as u8],
+        info.as_slice(),
+    );
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn s(l: &LineBytes) -> &str {
-        core::str::from_utf8(l.as_bytes()).unwrap()
+    /// Keeps the bytes of the one write a line is made of.
+    struct One {
+        buf: [u8; 64],
+        len: usize,
+        writes: usize,
+    }
+
+    impl Out for One {
+        fn write(&mut self, bytes: &[u8]) {
+            self.buf[..bytes.len()].copy_from_slice(bytes);
+            self.len = bytes.len();
+            self.writes += 1;
+        }
+    }
+
+    impl One {
+        fn s(&self) -> &str {
+            core::str::from_utf8(&self.buf[..self.len]).unwrap()
+        }
+    }
+
+    /// The line `f` writes, checked to be one write.
+    fn written(f: impl FnOnce(&mut One)) -> One {
+        let mut o = One {
+            buf: [0; 64],
+            len: 0,
+            writes: 0,
+        };
+        f(&mut o);
+        assert_eq!(o.writes, 1, "one line, one write");
+        o
     }
 
     #[test]
     fn notifications() {
-        let e = |st, su, i| xfota(st, su, i);
+        let e = |st, su, i| written(|o| xfota(o, st, su, i));
         assert_eq!(
-            s(&e(Stage::Complete, Status::Error, Some(i32::MIN))),
+            e(Stage::Complete, Status::Error, Some(i32::MIN)).s(),
             "\r\n#XFOTA: 5,1,-2147483648\r\n"
         );
         assert_eq!(
-            s(&e(Stage::Complete, Status::Error, Some(0x440_0004))),
+            e(Stage::Complete, Status::Error, Some(0x440_0004)).s(),
             "\r\n#XFOTA: 5,1,71303172\r\n"
         );
         assert_eq!(
-            s(&e(Stage::Download, Status::Ok, Some(0))),
+            e(Stage::Download, Status::Ok, Some(0)).s(),
             "\r\n#XFOTA: 1,0,0\r\n"
         );
         assert_eq!(
-            s(&e(Stage::Download, Status::Ok, Some(100))),
+            e(Stage::Download, Status::Ok, Some(100)).s(),
             "\r\n#XFOTA: 1,0,100\r\n"
         );
         assert_eq!(
-            s(&e(Stage::Downloaded, Status::Ok, None)),
+            e(Stage::Downloaded, Status::Ok, None).s(),
             "\r\n#XFOTA: 4,0\r\n"
         );
         assert_eq!(
-            s(&e(Stage::Complete, Status::Reverted, None)),
+            e(Stage::Complete, Status::Reverted, None).s(),
             "\r\n#XFOTA: 5,3\r\n"
         );
     }
 
     #[test]
     fn longest_line_fits() {
-        let mut l = Line::new(b"#XMODEM: FAULT");
-        l.hex(u32::MAX);
-        l.hex(u32::MAX);
-        let f = l.finish();
-        assert_eq!(s(&f), "\r\n#XMODEM: FAULT,0xffffffff,0xffffffff\r\n");
-        assert_eq!(f.as_bytes().len(), LINE_MAX);
-        let mut l = Line::new(b"#XMODEM: SHUTDOWN");
-        l.dec(i32::MIN);
-        assert_eq!(s(&l.finish()), "\r\n#XMODEM: SHUTDOWN,-2147483648\r\n");
-        let mut l = Line::new(b"#XMODEM: FAULT");
-        l.hex(0);
-        l.hex(0x1a2b);
-        assert_eq!(s(&l.finish()), "\r\n#XMODEM: FAULT,0x0,0x1a2b\r\n");
+        let max = u32::MAX as i32;
+        let f = written(|o| line(o, Line::Fault, b"FAULT", &[max, max]));
+        assert_eq!(f.s(), "\r\n#XMODEM: FAULT,0xffffffff,0xffffffff\r\n");
+        assert_eq!(f.s().len(), LINE_MAX);
+        let f = written(|o| line(o, Line::Xmodem, b"SHUTDOWN", &[i32::MIN]));
+        assert_eq!(f.s(), "\r\n#XMODEM: SHUTDOWN,-2147483648\r\n");
+        let f = written(|o| line(o, Line::Fault, b"FAULT", &[0, 0x1a2b]));
+        assert_eq!(f.s(), "\r\n#XMODEM: FAULT,0x0,0x1a2b\r\n");
     }
 }
