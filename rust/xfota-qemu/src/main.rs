@@ -17,34 +17,27 @@
 mod measure;
 mod rt;
 
+use heapless::Vec;
 use ufmt::uwriteln;
 use xfota_vectors::{run_all, run_case, Mismatch, MismatchKind, CASES};
 
 /// The semihosting console, one line at a time (`ufmt`'s `uWrite`: no `core::fmt` on the
-/// target). Bytes are collected until a `\n`, then written in one semihosting call.
-pub struct Console;
-
-static mut LINE: [u8; 256] = [0; 256];
-static mut LEN: usize = 0;
+/// target). Bytes are collected until a `\n`, then written in one semihosting call; a line's
+/// bytes beyond 256 are dropped.
+#[derive(Default)]
+pub struct Console {
+    line: Vec<u8, 256>,
+}
 
 impl ufmt::uWrite for Console {
     type Error = core::convert::Infallible;
     fn write_str(&mut self, s: &str) -> Result<(), Self::Error> {
-        // SAFETY: one thread, no interrupts use these buffers.
-        let (line, len) = unsafe {
-            (
-                &mut *core::ptr::addr_of_mut!(LINE),
-                &mut *core::ptr::addr_of_mut!(LEN),
-            )
-        };
         for &c in s.as_bytes() {
-            if let Some(slot) = line.get_mut(*len) {
-                *slot = c;
-                *len += 1;
-            }
+            // A full line refuses the byte (the `\n` too: the line is still written).
+            let _ = self.line.push(c);
             if c == b'\n' {
-                rt::write(line.get(..*len).unwrap_or(&[]));
-                *len = 0;
+                rt::write(&self.line);
+                self.line.clear();
             }
         }
         Ok(())
@@ -63,27 +56,21 @@ fn describe(m: &Mismatch) -> (&'static str, i64) {
 
 /// The program; returns the exit status.
 pub fn run() -> u32 {
+    let mut con = Console::default();
     let (mut passed, mut failed) = (0i64, 0i64);
     for case in CASES {
         match run_case(case, &mut |_, _| {}) {
             Ok(()) => {
                 passed += 1;
-                let _ = uwriteln!(Console, "PASS {}", case.name);
+                let _ = uwriteln!(con, "PASS {}", case.name);
             }
             Err(m) => {
                 failed += 1;
                 let (what, n) = describe(&m);
                 if n < 0 {
-                    let _ = uwriteln!(Console, "FAIL {} (step {}: {})", case.name, m.step, what);
+                    let _ = uwriteln!(con, "FAIL {} (step {}: {})", case.name, m.step, what);
                 } else {
-                    let _ = uwriteln!(
-                        Console,
-                        "FAIL {} (step {}: {}{})",
-                        case.name,
-                        m.step,
-                        what,
-                        n
-                    );
+                    let _ = uwriteln!(con, "FAIL {} (step {}: {}{})", case.name, m.step, what, n);
                 }
             }
         }
@@ -91,7 +78,7 @@ pub fn run() -> u32 {
     // The same table through the library's own loop: the counts must agree.
     let again = run_all(&mut |_| {}) as i64;
     if again != failed {
-        let _ = uwriteln!(Console, "FAIL run_all reports failures: {}", again);
+        let _ = uwriteln!(con, "FAIL run_all reports failures: {}", again);
         failed = failed.max(again).max(1);
     }
 
@@ -99,11 +86,11 @@ pub fn run() -> u32 {
     let bench = rt::cmdline(&mut cmd)
         .split(|&b| b == b' ')
         .any(|w| w == b"bench");
-    let problems = measure::report(bench);
+    let problems = measure::report(&mut con, bench);
     if problems > 0 {
         failed += problems;
     }
 
-    let _ = uwriteln!(Console, "{} passed, {} failed", passed, failed);
+    let _ = uwriteln!(con, "{} passed, {} failed", passed, failed);
     u32::from(failed != 0)
 }

@@ -195,25 +195,25 @@ fn boot_report() -> BootReport {
     }
 }
 
-fn stack_line(entry: &str, bytes: usize) {
-    let _ = uwriteln!(Console, "stack {}: {}", entry, bytes);
+fn stack_line(con: &mut Console, entry: &str, bytes: usize) {
+    let _ = uwriteln!(con, "stack {}: {}", entry, bytes);
 }
 
-fn check(ok: bool, what: &str) -> i64 {
+fn check(con: &mut Console, ok: bool, what: &str) -> i64 {
     if ok {
         0
     } else {
-        let _ = uwriteln!(Console, "FAIL measure: {}", what);
+        let _ = uwriteln!(con, "FAIL measure: {}", what);
         1
     }
 }
 
 /// Prints the measurements; returns the number of measurements that did not run as intended.
-pub fn report(bench: bool) -> i64 {
+pub fn report(con: &mut Console, bench: bool) -> i64 {
     let mut problems = 0;
     let (mut port, mut out) = (NullPort, CountOut::default());
     let Some(idle) = Fota::new(DEFAULT_CONFIG) else {
-        return check(false, "Fota::new");
+        return check(con, false, "Fota::new");
     };
     let mut buf = [0u8; 512];
     let line = start_line(&mut buf, false);
@@ -221,13 +221,9 @@ pub fn report(bench: bool) -> i64 {
     let bad = start_line(&mut bad_buf, true);
     let record = Record::waiting(ImageType::App, Some(NEW_ID)).encode();
 
+    let _ = uwriteln!(con, "state size_of::<Fota>(): {}", size_of::<Fota>() as i64);
     let _ = uwriteln!(
-        Console,
-        "state size_of::<Fota>(): {}",
-        size_of::<Fota>() as i64
-    );
-    let _ = uwriteln!(
-        Console,
+        con,
         "start line: {} bytes (URL 255, APN {})",
         line.len(),
         APN_LEN
@@ -236,30 +232,31 @@ pub fn report(bench: bool) -> i64 {
     // A session to feed events to: the long start command, then progress 0.
     let mut started = idle.clone();
     problems += check(
+        con,
         started.handle_line(line, &mut port, &mut out) == LineResult::Ok,
         "long start command refused",
     );
     let session = session_of(&started);
-    problems += check(session != 0, "no session after start");
+    problems += check(con, session != 0, "no session after start");
     started.on_download_event(session, DownloadEvent::Progress(0), &mut port, &mut out);
 
     // --- stack high-water marks -------------------------------------------------------
     let mut res = LineResult::NotMine;
     let mut f = idle.clone();
     let used = stack_used(&mut || res = f.handle_line(black_box(line), &mut port, &mut out));
-    problems += check(res == LineResult::Ok, "start (stack run)");
-    stack_line("handle_line(start, longest URL and APN)", used);
+    problems += check(con, res == LineResult::Ok, "start (stack run)");
+    stack_line(con, "handle_line(start, longest URL and APN)", used);
 
     let mut f = idle.clone();
     let used =
         stack_used(&mut || res = f.handle_line(black_box(b"AT#XFOTA=?"), &mut port, &mut out));
-    problems += check(res == LineResult::Ok, "test command");
-    stack_line("handle_line(test)", used);
+    problems += check(con, res == LineResult::Ok, "test command");
+    stack_line(con, "handle_line(test)", used);
 
     let mut f = idle.clone();
     let used = stack_used(&mut || res = f.handle_line(black_box(bad), &mut port, &mut out));
-    problems += check(res == LineResult::Error, "bad line accepted");
-    stack_line("handle_line(bad line)", used);
+    problems += check(con, res == LineResult::Error, "bad line accepted");
+    stack_line(con, "handle_line(bad line)", used);
 
     let mut f = started.clone();
     let used = stack_used(&mut || {
@@ -270,7 +267,7 @@ pub fn report(bench: bool) -> i64 {
             &mut out,
         )
     });
-    stack_line("on_download_event(progress)", used);
+    stack_line(con, "on_download_event(progress)", used);
 
     let mut f = started.clone();
     let used = stack_used(&mut || {
@@ -282,13 +279,14 @@ pub fn report(bench: bool) -> i64 {
         )
     });
     problems += check(
+        con,
         f.state()
             == StateView::Downloaded {
                 image: ImageType::App,
             },
         "finished",
     );
-    stack_line("on_download_event(finished)", used);
+    stack_line(con, "on_download_event(finished)", used);
 
     let mut f = idle.clone();
     let w0 = out.writes;
@@ -300,8 +298,8 @@ pub fn report(bench: bool) -> i64 {
             &mut out,
         )
     });
-    problems += check(out.writes == w0 + 2, "boot report (Ready + 5,0)");
-    stack_line("on_boot(record, REVERT, identity walk)", used);
+    problems += check(con, out.writes == w0 + 2, "boot report (Ready + 5,0)");
+    stack_line(con, "on_boot(record, REVERT, identity walk)", used);
 
     // --- progress notifications of a 1 MiB download in 2 KiB fragments ------------------
     // fota_download reports percent = offset * 100 / size after every fragment.
@@ -320,15 +318,15 @@ pub fn report(bench: bool) -> i64 {
     f.on_download_event(s, DownloadEvent::Finished, &mut port, &mut o);
     let urcs = i64::from(o.progress - p0);
     let _ = uwriteln!(
-        Console,
+        con,
         "progress urcs (1 MiB in 2 KiB fragments, {} progress events + finished): {}",
         events,
         urcs
     );
-    problems += check(urcs == 101, "expected 101 progress notifications");
+    problems += check(con, urcs == 101, "expected 101 progress notifications");
 
     if bench {
-        problems += instructions(&idle, &started, session, line, &record);
+        problems += instructions(con, &idle, &started, session, line, &record);
     }
     problems
 }
@@ -336,7 +334,14 @@ pub fn report(bench: bool) -> i64 {
 /// Instruction counts with `-icount shift=0`: SysTick ticks per instruction are calibrated
 /// with a register-only loop, then each operation runs `N` times against a baseline that does
 /// the same set-up without the operation.
-fn instructions(idle: &Fota, started: &Fota, session: u16, line: &[u8], record: &[u8]) -> i64 {
+fn instructions(
+    con: &mut Console,
+    idle: &Fota,
+    started: &Fota,
+    session: u16,
+    line: &[u8],
+    record: &[u8],
+) -> i64 {
     const N: u32 = 500;
     const SPIN: u32 = 100_000;
     let (mut port, mut out) = (NullPort, CountOut::default());
@@ -346,7 +351,7 @@ fn instructions(idle: &Fota, started: &Fota, session: u16, line: &[u8], record: 
     let empty = ticks(1, &mut || spin(black_box(1)));
     let per_tick_x100 = (200 * i64::from(SPIN - 1)) / i64::from(calib.saturating_sub(empty)).max(1);
     let _ = uwriteln!(
-        Console,
+        con,
         "insns calibration: {} instructions per SysTick tick",
         (per_tick_x100 + 50) / 100
     );
@@ -362,7 +367,7 @@ fn instructions(idle: &Fota, started: &Fota, session: u16, line: &[u8], record: 
         black_box(f.handle_line(black_box(line), &mut port, &mut out));
     });
     let _ = uwriteln!(
-        Console,
+        con,
         "insns handle_line(start, longest URL and APN): {}",
         per_op(op, base)
     );
@@ -373,7 +378,7 @@ fn instructions(idle: &Fota, started: &Fota, session: u16, line: &[u8], record: 
     });
     let empty_loop = ticks(N, &mut || {});
     let _ = uwriteln!(
-        Console,
+        con,
         "insns   of which at::parse (grammar + URL + APN checks): {}",
         per_op(parse, empty_loop)
     );
@@ -392,7 +397,7 @@ fn instructions(idle: &Fota, started: &Fota, session: u16, line: &[u8], record: 
         black_box(&f);
     });
     let _ = uwriteln!(
-        Console,
+        con,
         "insns on_download_event(progress, one URC): {}",
         per_op(op, base)
     );
@@ -407,7 +412,7 @@ fn instructions(idle: &Fota, started: &Fota, session: u16, line: &[u8], record: 
         }
     });
     let _ = uwriteln!(
-        Console,
+        con,
         "insns on_boot(record, REVERT, identity walk): {}",
         per_op(op, base)
     );
@@ -428,9 +433,9 @@ fn instructions(idle: &Fota, started: &Fota, session: u16, line: &[u8], record: 
     let per_kib_x100 =
         (i64::from(hash) - i64::from(hash_base)) * per_tick_x100 / (4 * i64::from(HASH_RUNS));
     let _ = uwriteln!(
-        Console,
+        con,
         "insns sha256 (software, sha2 crate) per KiB: {}",
         per_kib_x100 / 100
     );
-    check(calib > empty, "SysTick did not advance")
+    check(con, calib > empty, "SysTick did not advance")
 }
