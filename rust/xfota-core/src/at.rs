@@ -381,8 +381,10 @@ pub fn parse(line: &[u8]) -> Parsed<'_> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DownloadTarget {
     buf: [u8; URL_MAX_LEN + 1],
+    /// Index of the host's NUL (the `/` that ended the authority).
     host_len: u8,
-    file_len: u8,
+    /// Index of the file's NUL (the URL's length).
+    end: u8,
 }
 
 impl Default for DownloadTarget {
@@ -390,7 +392,7 @@ impl Default for DownloadTarget {
         Self {
             buf: [0; URL_MAX_LEN + 1],
             host_len: 0,
-            file_len: 0,
+            end: 0,
         }
     }
 }
@@ -407,18 +409,20 @@ impl DownloadTarget {
     /// into it).
     pub fn set(&mut self, url: &Url<'_>) {
         let len = url.raw.len().min(URL_MAX_LEN);
-        for (i, d) in self.buf.iter_mut().enumerate() {
-            let b = url.raw.get(i).copied().unwrap_or(0);
-            *d = if i == url.path_at || i >= len {
-                0
-            } else if i < 5 {
-                b.to_ascii_lowercase()
-            } else {
-                b
-            };
+        self.buf = [0; URL_MAX_LEN + 1];
+        if let (Some(d), Some(s)) = (self.buf.get_mut(..len), url.raw.get(..len)) {
+            d.copy_from_slice(s);
+        }
+        // `http:` or `https` in any case (`Url::parse` checked): `| 0x20` lower-cases the letters
+        // and keeps the `:`.
+        for b in self.buf.iter_mut().take(len.min(5)) {
+            *b |= 0x20;
+        }
+        if let Some(b) = self.buf.get_mut(url.path_at) {
+            *b = 0;
         }
         self.host_len = url.path_at as u8;
-        self.file_len = (len - url.path_at.min(len)).saturating_sub(1) as u8;
+        self.end = len as u8;
     }
 
     /// Host including its terminating NUL.
@@ -428,9 +432,8 @@ impl DownloadTarget {
 
     /// File including its terminating NUL.
     pub fn file_with_nul(&self) -> &[u8] {
-        let start = usize::from(self.host_len) + 1;
         self.buf
-            .get(start..=start + usize::from(self.file_len))
+            .get(usize::from(self.host_len) + 1..=usize::from(self.end))
             .unwrap_or(&[0])
     }
 
@@ -470,6 +473,16 @@ mod tests {
             Parsed::Command(Command::Start(s)) => s,
             p => panic!("{p:?}"),
         }
+    }
+
+    #[test]
+    fn name_word_matches_name() {
+        assert!(NAME.eq_ignore_ascii_case(b"at#xfota"));
+        assert_eq!(parse(b"At#xFoTa=0"), Parsed::Command(Command::Cancel));
+        // `| 0x20` must not fold a control byte into `#`, nor `@`/`[` into letters.
+        assert_eq!(parse(b"AT\x03XFOTA=0"), Parsed::NotMine);
+        assert_eq!(parse(b"@T#XFOTA=0"), Parsed::NotMine);
+        assert_eq!(parse(b"AT#[FOTA=0"), Parsed::NotMine);
     }
 
     #[test]
