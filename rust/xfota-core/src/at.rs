@@ -287,20 +287,16 @@ impl<'a> Url<'a> {
 /// APN network identifier: dot-separated labels of letters, digits and hyphens, at most
 /// [`APN_MAX_LEN`] in all. This character set cannot alter an AT string built from it.
 fn valid_apn(apn: &[u8]) -> bool {
-    let mut label = 0usize;
+    // A label starts at the start and after each `.`; none may be empty.
+    let mut at_start = true;
     for &b in apn {
-        if b == b'.' {
-            if label == 0 {
-                return false;
-            }
-            label = 0;
-        } else if b.is_ascii_alphanumeric() || b == b'-' {
-            label += 1;
-        } else {
+        let dot = b == b'.';
+        if !(dot || b.is_ascii_alphanumeric() || b == b'-') || (dot && at_start) {
             return false;
         }
+        at_start = dot;
     }
-    label > 0 && apn.len() <= APN_MAX_LEN
+    !at_start && apn.len() <= APN_MAX_LEN
 }
 
 fn parse_params(params: &[u8]) -> Result<Command<'_>, Reject> {
