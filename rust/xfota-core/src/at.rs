@@ -172,12 +172,9 @@ impl<'a> Lexer<'a> {
                     [b'0', r @ ..] if !signed => d = r,
                     [b'1'..=b'9', ..] => {
                         while let [c @ b'0'..=b'9', r @ ..] = d {
-                            // Past 2^28 before another digit: above every range checked.
-                            v = if v >= 1 << 28 {
-                                u32::MAX
-                            } else {
-                                v * 10 + u32::from(c - b'0')
-                            };
+                            // Capped at 2^28 before another digit: 2^28 * 10 is above every
+                            // range checked, and nothing overflows.
+                            v = v.min(1 << 28) * 10 + u32::from(c - b'0');
                             d = r;
                         }
                     }
