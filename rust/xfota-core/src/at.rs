@@ -425,8 +425,10 @@ impl DownloadTarget {
 
     /// File including its terminating NUL.
     pub fn file_with_nul(&self) -> &[u8] {
+        // At least one byte: a `Url` built by hand may end at its `/`, or before it.
+        let start = usize::from(self.host_len) + 1;
         self.buf
-            .get(usize::from(self.host_len) + 1..=usize::from(self.end))
+            .get(start..=usize::from(self.end).max(start))
             .unwrap_or(&[0])
     }
 
@@ -528,6 +530,69 @@ mod tests {
         let t = DownloadTarget::new(&s.url);
         assert_eq!(t.host(), b"http://h");
         assert_eq!(t.file(), b"x");
+    }
+
+    #[test]
+    fn set_clears_the_previous_target() {
+        let long = start(b"AT#XFOTA=1,\"HTTP://a.example.com:8080/some/long/path.bin\"").url;
+        let short = start(b"AT#XFOTA=1,\"Https://h/x\",1").url;
+        let mut t = DownloadTarget::new(&long);
+        t.set(&short);
+        assert_eq!(t, DownloadTarget::new(&short));
+        assert_eq!(t.host_with_nul(), b"https://h\0");
+        assert_eq!(t.file_with_nul(), b"x\0");
+    }
+
+    #[test]
+    fn hand_built_urls_stay_nul_terminated() {
+        for (raw, path_at) in [
+            (&b""[..], 0),
+            (b"ab", 0),
+            (b"ab", 1),
+            (b"ab", 2),
+            (b"ab", 9),
+            (b"abcdef", 2),
+        ] {
+            let t = DownloadTarget::new(&Url {
+                raw,
+                https: false,
+                path_at,
+            });
+            assert_eq!(t.host_with_nul().last(), Some(&0), "{raw:?} {path_at}");
+            assert_eq!(t.file_with_nul().last(), Some(&0), "{raw:?} {path_at}");
+        }
+        let mut full = [b'a'; URL_MAX_LEN];
+        full[..9].copy_from_slice(b"http://h/");
+        let t = DownloadTarget::new(&Url {
+            raw: &full,
+            https: false,
+            path_at: URL_MAX_LEN,
+        });
+        assert_eq!(t.file_with_nul(), b"\0");
+    }
+
+    #[test]
+    fn integers_past_sec_tag_max_stay_refused() {
+        for v in [
+            &b"2147483648"[..],
+            b"2684354560",
+            b"4294967295",
+            b"4294967296",
+            b"99999999999999",
+        ] {
+            let mut line = b"AT#XFOTA=1,\"https://h/f\",".to_vec();
+            line.extend_from_slice(v);
+            assert_eq!(parse(&line), Parsed::Invalid(Reject::SecTag), "{v:?}");
+        }
+        assert_eq!(
+            start(b"AT#XFOTA=1,\"https://h/f\",2147483647").sec_tag,
+            Some(SEC_TAG_MAX)
+        );
+        assert_eq!(
+            parse(b"AT#XFOTA=1,\"https://h/f\",-1"),
+            Parsed::Invalid(Reject::SecTag)
+        );
+        assert_eq!(parse(b"AT#XFOTA=99999999999"), Parsed::Invalid(Reject::Op));
     }
 
     #[test]
