@@ -120,110 +120,82 @@ pub struct Url<'a> {
     pub path_at: usize,
 }
 
-/// What [`Lexer::next`] found.
+/// One parameter, as [`Lexer::next`] found it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
+enum Tok<'a> {
     /// No parameter left.
     End,
     /// An empty parameter.
     Empty,
-    /// An integer, in [`Lexer::int`]. Values that can never be valid here (negative, or above
-    /// `u32`) are kept as `u32::MAX` (above every range checked).
-    Int,
-    /// A quoted string, in [`Lexer::string`].
-    Str,
+    /// An integer. Values that can never be valid here (negative, or above
+    /// [`SEC_TAG_MAX`]) may be kept as any value above `SEC_TAG_MAX`.
+    Int(u32),
+    /// A quoted string (between the quotes).
+    Str(&'a [u8]),
 }
 
-/// The parameter list, one parameter at a time, as Nordic's parser tokenizes it.
-struct Lexer<'a> {
-    p: &'a [u8],
-    i: usize,
-    done: bool,
-    int: u32,
-    str_at: usize,
-    str_end: usize,
-}
+/// The parameter list, one parameter at a time, as Nordic's parser tokenizes it: what is left
+/// of it, `None` once the last parameter was read.
+struct Lexer<'a>(Option<&'a [u8]>);
 
 impl<'a> Lexer<'a> {
-    fn new(p: &'a [u8]) -> Self {
-        Self {
-            p,
-            i: 0,
-            done: false,
-            int: 0,
-            str_at: 0,
-            str_end: 0,
-        }
-    }
-
-    fn at(&self, i: usize) -> Option<u8> {
-        self.p.get(i).copied()
-    }
-
-    /// The string of the last [`Kind::Str`].
-    fn string(&self) -> &'a [u8] {
-        self.p.get(self.str_at..self.str_end).unwrap_or(&[])
-    }
-
     /// The next parameter. A `,` at the end of the line leaves an empty last parameter, as in
     /// Nordic's parser.
-    fn next(&mut self) -> Result<Kind, Reject> {
-        if self.done {
-            return Ok(Kind::End);
-        }
-        let mut i = self.i;
-        let spaced = self.at(i) == Some(b' ');
-        i += usize::from(spaced);
-        let kind = match self.at(i) {
-            Some(b'"') => {
-                i += 1;
-                self.str_at = i;
-                loop {
-                    match self.at(i) {
-                        None => return Err(Reject::Field),
-                        Some(b'"') => break,
-                        Some(_) => i += 1,
-                    }
-                }
-                self.str_end = i;
-                i += 1;
-                Kind::Str
+    fn next(&mut self) -> Result<Tok<'a>, Reject> {
+        let Some(line) = self.0 else {
+            return Ok(Tok::End);
+        };
+        let (spaced, p) = match line {
+            [b' ', p @ ..] => (true, p),
+            p => (false, p),
+        };
+        let (tok, rest) = match p {
+            [b'"', s @ ..] => {
+                let n = s.iter().position(|&b| b == b'"').ok_or(Reject::Field)?;
+                (
+                    Tok::Str(s.get(..n).unwrap_or_default()),
+                    s.get(n + 1..).unwrap_or_default(),
+                )
             }
-            Some(b',') => Kind::Empty,
-            None if !spaced => Kind::Empty,
+            [b',', ..] => (Tok::Empty, p),
+            [] if !spaced => (Tok::Empty, p),
             // `0 | [+-]?[1-9][0-9]*`
-            first => {
-                let neg = first == Some(b'-');
-                let signed = neg || first == Some(b'+');
-                i += usize::from(signed);
-                let digits = i;
-                let mut v: u32 = 0;
-                while let Some(d @ b'0'..=b'9') = self.at(i) {
-                    v = v.saturating_mul(10).saturating_add(u32::from(d - b'0'));
-                    i += 1;
+            _ => {
+                // Negative: above every range checked.
+                let (signed, mut v, mut d) = match p {
+                    [b'-', d @ ..] => (true, u32::MAX, d),
+                    [b'+', d @ ..] => (true, 0, d),
+                    d => (false, 0, d),
+                };
+                match d {
+                    // A digit after this `0` fails as text after the value.
+                    [b'0', r @ ..] if !signed => d = r,
+                    [b'1'..=b'9', ..] => {
+                        while let [c @ b'0'..=b'9', r @ ..] = d {
+                            // Capped at 2^28 before another digit: 2^28 * 10 is above every
+                            // range checked, and nothing overflows.
+                            v = v.min(1 << 28) * 10 + u32::from(c - b'0');
+                            d = r;
+                        }
+                    }
+                    _ => return Err(Reject::Field),
                 }
-                if i == digits || (self.at(digits) == Some(b'0') && (i > digits + 1 || signed)) {
-                    return Err(Reject::Field);
-                }
-                self.int = if neg { u32::MAX } else { v };
-                Kind::Int
+                (Tok::Int(v), d)
             }
         };
-        match self.at(i) {
-            None => self.done = true,
-            Some(b',') => i += 1,
-            Some(_) => return Err(Reject::Field),
-        }
-        self.i = i;
-        Ok(kind)
+        self.0 = match rest {
+            [] => None,
+            [b',', r @ ..] => Some(r),
+            _ => return Err(Reject::Field),
+        };
+        Ok(tok)
     }
 }
 
 impl<'a> Url<'a> {
     /// Validates `raw` (the bytes between the quotes) as an http/https URL: printable ASCII
     /// without space, 1..=255 bytes, `http://` or `https://` (any case), a host name or `[IPv6]`
-    /// literal, an optional port 1..=65535, no userinfo, and a non-empty path. One scan of the
-    /// authority, left to right.
+    /// literal, an optional port 1..=65535, no userinfo, and a non-empty path.
     pub fn parse(raw: &'a [u8]) -> Result<Self, Reject> {
         if raw.is_empty() || raw.len() > URL_MAX_LEN {
             return Err(Reject::UrlLength);
@@ -231,66 +203,80 @@ impl<'a> Url<'a> {
         if !raw.iter().all(|&b| matches!(b, 0x21..=0x7e)) {
             return Err(Reject::UrlCharset);
         }
-        let https = raw
-            .get(..8)
-            .is_some_and(|h| h.eq_ignore_ascii_case(b"https://"));
-        if !https
-            && !raw
-                .get(..7)
-                .is_some_and(|h| h.eq_ignore_ascii_case(b"http://"))
-        {
+        // Printable now, so `| 0x20` lower-cases exactly the bytes that can match "https://"
+        // (all of which have that bit set) and nothing else into them.
+        let (https, rest) = match raw.split_first_chunk::<4>() {
+            Some((http, rest))
+                if u32::from_le_bytes(*http) | 0x2020_2020 == u32::from_le_bytes(*b"http") =>
+            {
+                match rest {
+                    [s, rest @ ..] if s | 0x20 == b's' => (true, rest),
+                    _ => (false, rest),
+                }
+            }
+            _ => return Err(Reject::UrlScheme),
+        };
+        let [b':', b'/', b'/', rest @ ..] = rest else {
             return Err(Reject::UrlScheme);
-        }
-        let start = if https { 8 } else { 7 };
-        // Past the end reads as `/`: every scan below stops there.
-        let at = |i: usize| raw.get(i).copied().unwrap_or(b'/');
+        };
         // Userinfo first: an `@` anywhere before the path is refused as such.
-        let mut i = start;
-        while at(i) != b'/' {
-            if at(i) == b'@' {
-                return Err(Reject::UrlUserinfo);
-            }
-            i += 1;
-        }
-        let path_at = i;
-        if path_at + 1 >= raw.len() {
-            return Err(Reject::UrlPath);
-        }
+        let end = rest
+            .iter()
+            .position(|&b| b == b'/' || b == b'@')
+            .unwrap_or(rest.len());
+        let (authority, path) = rest.split_at_checked(end).unwrap_or_default();
+        let path = match path {
+            [b'@', ..] => return Err(Reject::UrlUserinfo),
+            [b'/', path @ ..] if !path.is_empty() => path,
+            _ => return Err(Reject::UrlPath),
+        };
         // Host: a name of letters, digits and `-._`, or `[` hex digits, `:` and `.` `]`.
-        let v6 = at(start) == b'[';
-        i = start + usize::from(v6);
-        let host = i;
-        while if v6 {
-            at(i).is_ascii_hexdigit() || matches!(at(i), b':' | b'.')
-        } else {
-            at(i).is_ascii_alphanumeric() || matches!(at(i), b'-' | b'.' | b'_')
-        } {
-            i += 1;
-        }
-        if i == host || (v6 && at(i) != b']') {
+        let (host, port) = match authority {
+            [b'[', v6 @ ..] => {
+                let n = v6
+                    .iter()
+                    .take_while(|b| b.is_ascii_hexdigit() || matches!(b, b':' | b'.'))
+                    .count();
+                match v6.get(n..) {
+                    Some([b']', port @ ..]) => (n, port),
+                    _ => return Err(Reject::UrlHost),
+                }
+            }
+            name => {
+                let n = name
+                    .iter()
+                    .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
+                    .count();
+                (n, name.get(n..).unwrap_or_default())
+            }
+        };
+        if host == 0 {
             return Err(Reject::UrlHost);
         }
-        i += usize::from(v6);
         // Port: `:` and 1..=5 digits worth 1..=65535, then the path.
-        if at(i) == b':' {
-            i += 1;
-            let digits = i;
-            let mut port: u32 = 0;
-            while at(i).is_ascii_digit() && i - digits < 5 {
-                port = port * 10 + u32::from(at(i) - b'0');
-                i += 1;
+        match port {
+            [] => {}
+            [b':', digits @ ..] => {
+                if digits.is_empty() || digits.len() > 5 {
+                    return Err(Reject::UrlPort);
+                }
+                let mut v: u32 = 0;
+                for &d in digits {
+                    if !d.is_ascii_digit() {
+                        return Err(Reject::UrlPort);
+                    }
+                    v = v * 10 + u32::from(d - b'0');
+                }
+                if v == 0 || v > 65535 {
+                    return Err(Reject::UrlPort);
+                }
             }
-            if i == digits || port == 0 || port > 65535 || at(i) != b'/' {
-                return Err(Reject::UrlPort);
-            }
-        }
-        if i != path_at {
-            return Err(Reject::UrlHost);
+            _ => return Err(Reject::UrlHost),
         }
         Ok(Self {
             raw,
             https,
-            path_at,
+            path_at: raw.len() - path.len() - 1,
         })
     }
 }
@@ -298,45 +284,40 @@ impl<'a> Url<'a> {
 /// APN network identifier: dot-separated labels of letters, digits and hyphens, at most
 /// [`APN_MAX_LEN`] in all. This character set cannot alter an AT string built from it.
 fn valid_apn(apn: &[u8]) -> bool {
-    let mut label = 0usize;
+    // A label starts at the start and after each `.`; none may be empty.
+    let mut at_start = true;
     for &b in apn {
-        if b == b'.' {
-            if label == 0 {
-                return false;
-            }
-            label = 0;
-        } else if b.is_ascii_alphanumeric() || b == b'-' {
-            label += 1;
-        } else {
+        let dot = b == b'.';
+        if !(dot || b.is_ascii_alphanumeric() || b == b'-') || (dot && at_start) {
             return false;
         }
+        at_start = dot;
     }
-    label > 0 && apn.len() <= APN_MAX_LEN
+    !at_start && apn.len() <= APN_MAX_LEN
 }
 
 fn parse_params(params: &[u8]) -> Result<Command<'_>, Reject> {
-    let mut lx = Lexer::new(params);
-    if lx.next()? != Kind::Int {
+    let mut lx = Lexer(Some(params));
+    let Tok::Int(op) = lx.next()? else {
         return Err(Reject::Op);
-    }
-    let op = lx.int;
+    };
     let cmd = match op {
         0 => Command::Cancel,
         8 => Command::EraseApp,
         9 => Command::EraseModem,
         1 | 2 => {
-            if lx.next()? != Kind::Str {
+            let Tok::Str(raw) = lx.next()? else {
                 return Err(Reject::MissingUrl);
-            }
-            let url = Url::parse(lx.string())?;
+            };
+            let url = Url::parse(raw)?;
             let sec_tag = match lx.next()? {
-                Kind::End | Kind::Empty => None,
-                Kind::Int if lx.int <= SEC_TAG_MAX => Some(lx.int),
+                Tok::End | Tok::Empty => None,
+                Tok::Int(v) if v <= SEC_TAG_MAX => Some(v),
                 _ => return Err(Reject::SecTag),
             };
             let apn = match lx.next()? {
-                Kind::End | Kind::Empty => None,
-                Kind::Str if valid_apn(lx.string()) => Some(lx.string()),
+                Tok::End | Tok::Empty => None,
+                Tok::Str(a) if valid_apn(a) => Some(a),
                 _ => return Err(Reject::Apn),
             };
             if url.https && sec_tag.is_none() {
@@ -356,17 +337,19 @@ fn parse_params(params: &[u8]) -> Result<Command<'_>, Reject> {
         _ => return Err(Reject::Op),
     };
     match lx.next()? {
-        Kind::End => Ok(cmd),
+        Tok::End => Ok(cmd),
         _ => Err(Reject::TooMany),
     }
 }
 
 /// Parses one AT line (without its terminator).
 pub fn parse(line: &[u8]) -> Parsed<'_> {
-    let Some((name, tail)) = line.split_at_checked(NAME.len()) else {
+    // `NAME` case-insensitively: `| 0x20` lower-cases its letters and leaves `#` alone, and
+    // only an upper-case letter becomes the lower-case one.
+    let Some((name, tail)) = line.split_first_chunk::<8>() else {
         return Parsed::NotMine;
     };
-    if !name.eq_ignore_ascii_case(NAME) {
+    if u64::from_le_bytes(*name) | 0x2020_2020_2000_2020 != u64::from_le_bytes(*b"at#xfota") {
         return Parsed::NotMine;
     }
     let result = match tail {
@@ -391,8 +374,10 @@ pub fn parse(line: &[u8]) -> Parsed<'_> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DownloadTarget {
     buf: [u8; URL_MAX_LEN + 1],
+    /// Index of the host's NUL (the `/` that ended the authority).
     host_len: u8,
-    file_len: u8,
+    /// Index of the file's NUL (the URL's length).
+    end: u8,
 }
 
 impl Default for DownloadTarget {
@@ -400,7 +385,7 @@ impl Default for DownloadTarget {
         Self {
             buf: [0; URL_MAX_LEN + 1],
             host_len: 0,
-            file_len: 0,
+            end: 0,
         }
     }
 }
@@ -417,18 +402,20 @@ impl DownloadTarget {
     /// into it).
     pub fn set(&mut self, url: &Url<'_>) {
         let len = url.raw.len().min(URL_MAX_LEN);
-        for (i, d) in self.buf.iter_mut().enumerate() {
-            let b = url.raw.get(i).copied().unwrap_or(0);
-            *d = if i == url.path_at || i >= len {
-                0
-            } else if i < 5 {
-                b.to_ascii_lowercase()
-            } else {
-                b
-            };
+        self.buf = [0; URL_MAX_LEN + 1];
+        if let (Some(d), Some(s)) = (self.buf.get_mut(..len), url.raw.get(..len)) {
+            d.copy_from_slice(s);
+        }
+        // `http:` or `https` in any case (`Url::parse` checked): `| 0x20` lower-cases the letters
+        // and keeps the `:`.
+        for b in self.buf.iter_mut().take(len.min(5)) {
+            *b |= 0x20;
+        }
+        if let Some(b) = self.buf.get_mut(url.path_at) {
+            *b = 0;
         }
         self.host_len = url.path_at as u8;
-        self.file_len = (len - url.path_at.min(len)).saturating_sub(1) as u8;
+        self.end = len as u8;
     }
 
     /// Host including its terminating NUL.
@@ -438,9 +425,10 @@ impl DownloadTarget {
 
     /// File including its terminating NUL.
     pub fn file_with_nul(&self) -> &[u8] {
+        // At least one byte: a `Url` built by hand may end at its `/`, or before it.
         let start = usize::from(self.host_len) + 1;
         self.buf
-            .get(start..=start + usize::from(self.file_len))
+            .get(start..=usize::from(self.end).max(start))
             .unwrap_or(&[0])
     }
 
@@ -480,6 +468,16 @@ mod tests {
             Parsed::Command(Command::Start(s)) => s,
             p => panic!("{p:?}"),
         }
+    }
+
+    #[test]
+    fn name_word_matches_name() {
+        assert!(NAME.eq_ignore_ascii_case(b"at#xfota"));
+        assert_eq!(parse(b"At#xFoTa=0"), Parsed::Command(Command::Cancel));
+        // `| 0x20` must not fold a control byte into `#`, nor `@`/`[` into letters.
+        assert_eq!(parse(b"AT\x03XFOTA=0"), Parsed::NotMine);
+        assert_eq!(parse(b"@T#XFOTA=0"), Parsed::NotMine);
+        assert_eq!(parse(b"AT#[FOTA=0"), Parsed::NotMine);
     }
 
     #[test]
@@ -532,6 +530,69 @@ mod tests {
         let t = DownloadTarget::new(&s.url);
         assert_eq!(t.host(), b"http://h");
         assert_eq!(t.file(), b"x");
+    }
+
+    #[test]
+    fn set_clears_the_previous_target() {
+        let long = start(b"AT#XFOTA=1,\"HTTP://a.example.com:8080/some/long/path.bin\"").url;
+        let short = start(b"AT#XFOTA=1,\"Https://h/x\",1").url;
+        let mut t = DownloadTarget::new(&long);
+        t.set(&short);
+        assert_eq!(t, DownloadTarget::new(&short));
+        assert_eq!(t.host_with_nul(), b"https://h\0");
+        assert_eq!(t.file_with_nul(), b"x\0");
+    }
+
+    #[test]
+    fn hand_built_urls_stay_nul_terminated() {
+        for (raw, path_at) in [
+            (&b""[..], 0),
+            (b"ab", 0),
+            (b"ab", 1),
+            (b"ab", 2),
+            (b"ab", 9),
+            (b"abcdef", 2),
+        ] {
+            let t = DownloadTarget::new(&Url {
+                raw,
+                https: false,
+                path_at,
+            });
+            assert_eq!(t.host_with_nul().last(), Some(&0), "{raw:?} {path_at}");
+            assert_eq!(t.file_with_nul().last(), Some(&0), "{raw:?} {path_at}");
+        }
+        let mut full = [b'a'; URL_MAX_LEN];
+        full[..9].copy_from_slice(b"http://h/");
+        let t = DownloadTarget::new(&Url {
+            raw: &full,
+            https: false,
+            path_at: URL_MAX_LEN,
+        });
+        assert_eq!(t.file_with_nul(), b"\0");
+    }
+
+    #[test]
+    fn integers_past_sec_tag_max_stay_refused() {
+        for v in [
+            &b"2147483648"[..],
+            b"2684354560",
+            b"4294967295",
+            b"4294967296",
+            b"99999999999999",
+        ] {
+            let mut line = b"AT#XFOTA=1,\"https://h/f\",".to_vec();
+            line.extend_from_slice(v);
+            assert_eq!(parse(&line), Parsed::Invalid(Reject::SecTag), "{v:?}");
+        }
+        assert_eq!(
+            start(b"AT#XFOTA=1,\"https://h/f\",2147483647").sec_tag,
+            Some(SEC_TAG_MAX)
+        );
+        assert_eq!(
+            parse(b"AT#XFOTA=1,\"https://h/f\",-1"),
+            Parsed::Invalid(Reject::SecTag)
+        );
+        assert_eq!(parse(b"AT#XFOTA=99999999999"), Parsed::Invalid(Reject::Op));
     }
 
     #[test]
