@@ -136,25 +136,26 @@ impl Record {
 
     /// Decodes stored bytes (version 2, or version 1 without identity).
     pub fn decode(bytes: &[u8]) -> Result<Self, RecordError> {
-        let (body, crc) = match bytes.len() {
-            RECORD_LEN | RECORD_V1_LEN => bytes.split_at_checked(bytes.len() - 2),
-            _ => None,
-        }
-        .ok_or(RecordError::Length)?;
-        let [c0, c1] = *crc else {
+        let expected_version = match bytes.len() {
+            RECORD_LEN => RECORD_VERSION,
+            RECORD_V1_LEN => 1,
+            _ => return Err(RecordError::Length),
+        };
+        let Some((body, crc)) = bytes.split_last_chunk::<2>() else {
             return Err(RecordError::Length);
         };
-        let [m0, m1, version, image, stage, status, i0, i1, i2, i3, rest @ ..] = body else {
+        let Some(([m0, m1, version, image, stage, status, i0, i1, i2, i3], rest)) =
+            body.split_first_chunk::<10>()
+        else {
             return Err(RecordError::Length);
         };
         if [*m0, *m1] != MAGIC {
             return Err(RecordError::Magic);
         }
-        let expected_version = if rest.is_empty() { 1 } else { RECORD_VERSION };
         if *version != expected_version {
             return Err(RecordError::Version);
         }
-        if crc16(body) != u16::from_le_bytes([c0, c1]) {
+        if crc16(body) != u16::from_le_bytes(*crc) {
             return Err(RecordError::Checksum);
         }
         let image = ImageType::from_raw(*image).ok_or(RecordError::Field)?;
@@ -166,8 +167,10 @@ impl Record {
             (5, 3, 0) if image == ImageType::App => Some(Outcome::Reverted),
             _ => return Err(RecordError::Field),
         };
-        let id = identity(rest);
-        let id = (id != [0; ID_LEN]).then_some(id);
+        // Version 1 has no identity; a zero identity is none.
+        let id = <[u8; ID_LEN]>::try_from(rest)
+            .ok()
+            .filter(|id| u128::from_ne_bytes(*id) != 0);
         if id.is_some() && (image != ImageType::App || result.is_some()) {
             return Err(RecordError::Field);
         }
