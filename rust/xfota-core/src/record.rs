@@ -118,14 +118,21 @@ impl Record {
             Some(Outcome::Error(code)) => (Stage::Complete, Status::Error, code),
             Some(Outcome::Reverted) => (Stage::Complete, Status::Reverted, 0),
         };
+        let [i0, i1, i2, i3] = info.to_le_bytes();
+        let head = [
+            MAGIC[0],
+            MAGIC[1],
+            RECORD_VERSION,
+            self.image as u8,
+            stage as u8,
+            status as u8,
+            i0,
+            i1,
+            i2,
+            i3,
+        ];
         let mut b = [0u8; RECORD_LEN];
-        b[0] = MAGIC[0];
-        b[1] = MAGIC[1];
-        b[2] = RECORD_VERSION;
-        b[3] = self.image as u8;
-        b[4] = stage as u8;
-        b[5] = status as u8;
-        b[6..10].copy_from_slice(&info.to_le_bytes());
+        b[..10].copy_from_slice(&head);
         if let Some(id) = &self.id {
             b[10..26].copy_from_slice(id);
         }
