@@ -74,19 +74,16 @@ pub enum RecordError {
 }
 
 /// CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF).
-pub const fn crc16(data: &[u8]) -> u16 {
+pub const fn crc16(mut data: &[u8]) -> u16 {
     let mut crc: u16 = 0xffff;
-    let mut i = 0;
-    while i < data.len() {
-        #[allow(clippy::indexing_slicing)] // i < len
-        let b = data[i];
-        crc ^= (b as u16) << 8;
+    while let [b, rest @ ..] = data {
+        data = rest;
+        crc ^= (*b as u16) << 8;
         let mut bit = 0;
         while bit < 8 {
             crc = (crc << 1) ^ if crc & 0x8000 != 0 { 0x1021 } else { 0 };
             bit += 1;
         }
-        i += 1;
     }
     crc
 }
