@@ -27,6 +27,10 @@ const MAGIC: [u8; 2] = *b"XF";
 /// The image identity a record keeps: the first [`ID_LEN`] bytes of `bytes` (an image's SHA-256
 /// TLV, or a stored record's identity field), zero-padded if shorter.
 pub fn identity(bytes: &[u8]) -> [u8; ID_LEN] {
+    // Callers pass a 32-byte hash: inlined, this is a plain 16-byte copy.
+    if let Some(id) = bytes.first_chunk() {
+        return *id;
+    }
     let mut id = [0u8; ID_LEN];
     for (d, s) in id.iter_mut().zip(bytes) {
         *d = *s;
