@@ -166,7 +166,12 @@ impl Record {
         if crc16(body) != u16::from_le_bytes(*crc) {
             return Err(RecordError::Checksum);
         }
-        let image = ImageType::from_raw(*image).ok_or(RecordError::Field)?;
+        // ImageType::from_raw, spelled out: the Option in between cost bytes.
+        let image = match *image {
+            1 => ImageType::App,
+            2 => ImageType::Modem,
+            _ => return Err(RecordError::Field),
+        };
         let info = i32::from_le_bytes([*i0, *i1, *i2, *i3]);
         let result = match (*stage, *status, info) {
             (4, 0, 0) => None,
