@@ -173,20 +173,19 @@ impl Record {
             _ => return Err(RecordError::Field),
         };
         let info = i32::from_le_bytes([*i0, *i1, *i2, *i3]);
-        let result = match (*stage, *status, info) {
-            (4, 0, 0) => None,
-            (5, 0, 0) => Some(Outcome::Ok),
-            (5, 1, code) => Some(Outcome::Error(code)),
-            (5, 3, 0) if image == ImageType::App => Some(Outcome::Reverted),
-            _ => return Err(RecordError::Field),
-        };
         // Version 1 has no identity; a zero identity is none.
         let id = <[u8; ID_LEN]>::try_from(rest)
             .ok()
             .filter(|id| u128::from_ne_bytes(*id) != 0);
-        if id.is_some() && (image != ImageType::App || result.is_some()) {
-            return Err(RecordError::Field);
-        }
+        let app = image == ImageType::App;
+        // Only a waiting application image has an identity.
+        let result = match (*stage, *status, info, id.is_some()) {
+            (4, 0, 0, has_id) if app || !has_id => None,
+            (5, 0, 0, false) => Some(Outcome::Ok),
+            (5, 1, code, false) => Some(Outcome::Error(code)),
+            (5, 3, 0, false) if app => Some(Outcome::Reverted),
+            _ => return Err(RecordError::Field),
+        };
         Ok(Self { image, result, id })
     }
 }
