@@ -113,7 +113,8 @@ pub fn walk(port: &mut impl Port, slot: Slot, verify: bool) -> Result<[u8; 32], 
     }
     let end = hashed.saturating_add(u32::from(u16le(&b, 2)));
     let mut off = hashed.saturating_add(4);
-    let mut hash: Option<[u8; 32]> = None;
+    let mut hash = [0u8; 32];
+    let mut found = false;
     // Every TLV up to the end of the area: `off` grows by at least 4 a round.
     while off < end {
         let data = off.saturating_add(4);
@@ -132,14 +133,17 @@ pub fn walk(port: &mut impl Port, slot: Slot, verify: bool) -> Result<[u8; 32], 
             }
             port.read_image(slot, data, &mut b)?;
             // MCUboot checks every SHA-256 TLV against the one hash of the image.
-            if hash.is_some_and(|h| h != b) {
+            if found && hash != b {
                 return Err(reason::HASH_MISMATCH);
             }
-            hash = Some(b);
+            hash = b;
+            found = true;
         }
         off = next;
     }
-    let hash = hash.ok_or(reason::NO_HASH)?;
+    if !found {
+        return Err(reason::NO_HASH);
+    }
     if verify && !port.image_hash_matches(hashed, &hash)? {
         return Err(reason::HASH_MISMATCH);
     }

@@ -27,6 +27,10 @@ const MAGIC: [u8; 2] = *b"XF";
 /// The image identity a record keeps: the first [`ID_LEN`] bytes of `bytes` (an image's SHA-256
 /// TLV, or a stored record's identity field), zero-padded if shorter.
 pub fn identity(bytes: &[u8]) -> [u8; ID_LEN] {
+    // Callers pass a 32-byte hash: inlined, this is a plain 16-byte copy.
+    if let Some(id) = bytes.first_chunk() {
+        return *id;
+    }
     let mut id = [0u8; ID_LEN];
     for (d, s) in id.iter_mut().zip(bytes) {
         *d = *s;
@@ -74,19 +78,16 @@ pub enum RecordError {
 }
 
 /// CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF).
-pub const fn crc16(data: &[u8]) -> u16 {
+pub const fn crc16(mut data: &[u8]) -> u16 {
     let mut crc: u16 = 0xffff;
-    let mut i = 0;
-    while i < data.len() {
-        #[allow(clippy::indexing_slicing)] // i < len
-        let b = data[i];
-        crc ^= (b as u16) << 8;
+    while let [b, rest @ ..] = data {
+        data = rest;
+        crc ^= (*b as u16) << 8;
         let mut bit = 0;
         while bit < 8 {
             crc = (crc << 1) ^ if crc & 0x8000 != 0 { 0x1021 } else { 0 };
             bit += 1;
         }
-        i += 1;
     }
     crc
 }
@@ -118,14 +119,21 @@ impl Record {
             Some(Outcome::Error(code)) => (Stage::Complete, Status::Error, code),
             Some(Outcome::Reverted) => (Stage::Complete, Status::Reverted, 0),
         };
+        let [i0, i1, i2, i3] = info.to_le_bytes();
+        let head = [
+            MAGIC[0],
+            MAGIC[1],
+            RECORD_VERSION,
+            self.image as u8,
+            stage as u8,
+            status as u8,
+            i0,
+            i1,
+            i2,
+            i3,
+        ];
         let mut b = [0u8; RECORD_LEN];
-        b[0] = MAGIC[0];
-        b[1] = MAGIC[1];
-        b[2] = RECORD_VERSION;
-        b[3] = self.image as u8;
-        b[4] = stage as u8;
-        b[5] = status as u8;
-        b[6..10].copy_from_slice(&info.to_le_bytes());
+        b[..10].copy_from_slice(&head);
         if let Some(id) = &self.id {
             b[10..26].copy_from_slice(id);
         }
@@ -136,41 +144,48 @@ impl Record {
 
     /// Decodes stored bytes (version 2, or version 1 without identity).
     pub fn decode(bytes: &[u8]) -> Result<Self, RecordError> {
-        let (body, crc) = match bytes.len() {
-            RECORD_LEN | RECORD_V1_LEN => bytes.split_at_checked(bytes.len() - 2),
-            _ => None,
-        }
-        .ok_or(RecordError::Length)?;
-        let [c0, c1] = *crc else {
+        let expected_version = match bytes.len() {
+            RECORD_LEN => RECORD_VERSION,
+            RECORD_V1_LEN => 1,
+            _ => return Err(RecordError::Length),
+        };
+        let Some((body, crc)) = bytes.split_last_chunk::<2>() else {
             return Err(RecordError::Length);
         };
-        let [m0, m1, version, image, stage, status, i0, i1, i2, i3, rest @ ..] = body else {
+        let Some(([m0, m1, version, image, stage, status, i0, i1, i2, i3], rest)) =
+            body.split_first_chunk::<10>()
+        else {
             return Err(RecordError::Length);
         };
         if [*m0, *m1] != MAGIC {
             return Err(RecordError::Magic);
         }
-        let expected_version = if rest.is_empty() { 1 } else { RECORD_VERSION };
         if *version != expected_version {
             return Err(RecordError::Version);
         }
-        if crc16(body) != u16::from_le_bytes([c0, c1]) {
+        if crc16(body) != u16::from_le_bytes(*crc) {
             return Err(RecordError::Checksum);
         }
-        let image = ImageType::from_raw(*image).ok_or(RecordError::Field)?;
-        let info = i32::from_le_bytes([*i0, *i1, *i2, *i3]);
-        let result = match (*stage, *status, info) {
-            (4, 0, 0) => None,
-            (5, 0, 0) => Some(Outcome::Ok),
-            (5, 1, code) => Some(Outcome::Error(code)),
-            (5, 3, 0) if image == ImageType::App => Some(Outcome::Reverted),
+        // ImageType::from_raw, spelled out: the Option in between cost bytes.
+        let image = match *image {
+            1 => ImageType::App,
+            2 => ImageType::Modem,
             _ => return Err(RecordError::Field),
         };
-        let id = identity(rest);
-        let id = (id != [0; ID_LEN]).then_some(id);
-        if id.is_some() && (image != ImageType::App || result.is_some()) {
-            return Err(RecordError::Field);
-        }
+        let info = i32::from_le_bytes([*i0, *i1, *i2, *i3]);
+        // Version 1 has no identity; a zero identity is none.
+        let id = <[u8; ID_LEN]>::try_from(rest)
+            .ok()
+            .filter(|id| u128::from_ne_bytes(*id) != 0);
+        let app = image == ImageType::App;
+        // Only a waiting application image has an identity.
+        let result = match (*stage, *status, info, id.is_some()) {
+            (4, 0, 0, has_id) if app || !has_id => None,
+            (5, 0, 0, false) => Some(Outcome::Ok),
+            (5, 1, code, false) => Some(Outcome::Error(code)),
+            (5, 3, 0, false) if app => Some(Outcome::Reverted),
+            _ => return Err(RecordError::Field),
+        };
         Ok(Self { image, result, id })
     }
 }
