@@ -240,7 +240,8 @@ fn complete(p: &xfota_port) -> bool {
     let fns = core::ptr::from_ref(p).cast::<usize>();
     // SAFETY: `xfota_port` is `repr(C)`: `ctx` then PORT_FNS nullable function pointers, each
     // the size of a `usize` (checked above); reading them as integers inspects only null-ness.
-    (1..=PORT_FNS).all(|i| unsafe { fns.add(i).read() } != 0)
+    // A half-open range: `1..=PORT_FNS` peels its last step into extra code.
+    (1..PORT_FNS + 1).all(|i| unsafe { fns.add(i).read() } != 0)
 }
 
 fn errno_result(rc: i32) -> Result<(), i32> {
@@ -389,31 +390,29 @@ pub unsafe extern "C" fn xfota_init(
     port: *const xfota_port,
 ) -> i32 {
     let storage = state.cast::<Storage>();
-    // SAFETY: as promised by the caller.
-    let port_ok = unsafe { port.as_ref() }.is_some_and(complete);
-    let fota = Fota::new(Config {
+    if storage.is_null()
+        || !storage.is_aligned()
+        || size < size_of::<xfota_state>()
+        // SAFETY: as promised by the caller.
+        || !unsafe { port.as_ref() }.is_some_and(complete)
+    {
+        return -EINVAL;
+    }
+    let Some(fota) = Fota::new(Config {
         modem_erase_timeout_ms,
         modem_erase_poll_ms,
-    });
-    match fota {
-        Some(fota)
-            if port_ok
-                && !storage.is_null()
-                && storage.is_aligned()
-                && size >= size_of::<xfota_state>() =>
-        {
-            // SAFETY: checked non-null, aligned and large enough above.
-            unsafe {
-                storage.write(Storage {
-                    magic: MAGIC,
-                    port,
-                    fota: MaybeUninit::new(fota),
-                });
-            }
-            0
-        }
-        _ => -EINVAL,
+    }) else {
+        return -EINVAL;
+    };
+    // SAFETY: checked non-null, aligned and large enough above.
+    unsafe {
+        storage.write(Storage {
+            magic: MAGIC,
+            port,
+            fota: MaybeUninit::new(fota),
+        });
     }
+    0
 }
 
 /// Handles one AT line (without its terminator).
