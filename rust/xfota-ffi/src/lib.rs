@@ -276,9 +276,13 @@ impl Port for CPort<'_> {
         let mut apn_buf = [0u8; xfota_core::at::APN_MAX_LEN + 1];
         let apn = match req.apn {
             Some(a) => {
-                for (d, s) in apn_buf.iter_mut().zip(a) {
-                    *d = *s;
-                }
+                // The core accepts at most APN_MAX_LEN bytes; the `min` keeps the last byte NUL
+                // regardless. A memcpy call: a byte loop is larger, and `copy_from_slice` links
+                // its length-mismatch panic.
+                let n = a.len().min(xfota_core::at::APN_MAX_LEN);
+                // SAFETY: `n` is at most `a.len()` and below `apn_buf.len()`; a stack buffer and
+                // a borrowed slice do not overlap.
+                unsafe { core::ptr::copy_nonoverlapping(a.as_ptr(), apn_buf.as_mut_ptr(), n) };
                 apn_buf.as_ptr().cast::<c_char>()
             }
             None => core::ptr::null(),
@@ -618,6 +622,79 @@ mod tests {
             have == generated,
             "include/xfota.h drifted from the Rust source; run XFOTA_BLESS=1 cargo test -p xfota-ffi"
         );
+    }
+
+    // The log hook the C side provides; unit tests only need it to link.
+    #[no_mangle]
+    extern "C" fn xfota_sys_log(_code: u32, _value: i32) {}
+
+    unsafe extern "C" fn ok0(_: *mut c_void) -> i32 {
+        0
+    }
+    unsafe extern "C" fn ok1(_: *mut c_void, _: u8) -> i32 {
+        0
+    }
+    unsafe extern "C" fn nop0(_: *mut c_void) {}
+    unsafe extern "C" fn write(_: *mut c_void, _: *const u8, _: usize) {}
+    unsafe extern "C" fn sleep(_: *mut c_void, _: u32) {}
+    unsafe extern "C" fn save(_: *mut c_void, _: *const u8, _: usize) -> i32 {
+        0
+    }
+    unsafe extern "C" fn read(_: *mut c_void, _: u8, _: u32, _: *mut u8, _: usize) -> i32 {
+        0
+    }
+    unsafe extern "C" fn hash(_: *mut c_void, _: u32, _: *const u8) -> i32 {
+        1
+    }
+    /// Records the APN of the request (`ctx` points to a `Vec<u8>`).
+    unsafe extern "C" fn start(ctx: *mut c_void, req: *const xfota_download_req) -> i32 {
+        // SAFETY: the test passes a `Vec<u8>` as ctx; the request and its APN are valid here.
+        unsafe {
+            let apn = (*req).apn;
+            if !apn.is_null() {
+                (*ctx.cast::<Vec<u8>>())
+                    .extend_from_slice(core::ffi::CStr::from_ptr(apn).to_bytes());
+            }
+        }
+        0
+    }
+
+    #[test]
+    fn longest_apn_reaches_c_nul_terminated() {
+        let mut seen: Vec<u8> = Vec::new();
+        let port = xfota_port {
+            ctx: core::ptr::from_mut(&mut seen).cast(),
+            write: Some(write),
+            start_download: Some(start),
+            cancel_download: Some(ok0),
+            end_download: Some(nop0),
+            reset_dfu_target: Some(ok1),
+            schedule_update: Some(ok1),
+            erase_app_slot: Some(ok0),
+            modem_erase_start: Some(ok0),
+            modem_erase_poll: Some(ok0),
+            sleep_ms: Some(sleep),
+            save_record: Some(save),
+            clear_record: Some(ok0),
+            confirm_image: Some(ok0),
+            read_image: Some(read),
+            image_hash_matches: Some(hash),
+        };
+        let mut state = xfota_state {
+            _opaque: [0; XFOTA_STATE_WORDS],
+        };
+        let apn = [b"a".repeat(31), b"b".repeat(31)].join(&b'.');
+        assert_eq!(apn.len(), xfota_core::at::APN_MAX_LEN);
+        let line = [b"AT#XFOTA=1,\"http://h/a.bin\",,\"".as_slice(), &apn, b"\""].concat();
+        // SAFETY: valid state storage and port, both outliving the calls.
+        unsafe {
+            assert_eq!(xfota_init(&mut state, XFOTA_STATE_SIZE, 1000, 10, &port), 0);
+            assert_eq!(
+                xfota_handle_line(&mut state, line.as_ptr(), line.len()),
+                XFOTA_LINE_OK
+            );
+        }
+        assert_eq!(seen, apn);
     }
 
     #[test]
