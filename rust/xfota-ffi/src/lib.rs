@@ -466,6 +466,10 @@ pub unsafe extern "C" fn xfota_download_event(
     event: i32,
     value: i32,
 ) -> i32 {
+    // SAFETY: as promised by the caller.
+    let Some((fota, mut p)) = (unsafe { resolve(state) }) else {
+        return -EINVAL;
+    };
     let ev = match event {
         XFOTA_EVT_PROGRESS => DownloadEvent::Progress(value),
         XFOTA_EVT_ERASE_PENDING => DownloadEvent::ErasePending,
@@ -474,10 +478,6 @@ pub unsafe extern "C" fn xfota_download_event(
         XFOTA_EVT_ERROR => DownloadEvent::Error(value),
         XFOTA_EVT_CANCELLED => DownloadEvent::Cancelled,
         _ => return -EINVAL,
-    };
-    // SAFETY: as promised by the caller.
-    let Some((fota, mut p)) = (unsafe { resolve(state) }) else {
-        return -EINVAL;
     };
     let mut out = CPort { p: p.p };
     fota.on_download_event(session, ev, &mut p, &mut out);
