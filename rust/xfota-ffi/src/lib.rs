@@ -148,8 +148,9 @@ pub struct xfota_state {
 
 #[repr(C)]
 struct Storage {
-    magic: u32,
+    // In this order xfota_init stores the port, the magic and the config with one `stm`.
     port: *const xfota_port,
+    magic: u32,
     fota: MaybeUninit<Fota>,
 }
 
