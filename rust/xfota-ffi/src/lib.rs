@@ -360,21 +360,34 @@ impl Out for CPort<'_> {
 /// Resolves the state pointer: the core and its port, `None` unless non-null, aligned and
 /// initialised.
 ///
+/// Inlined around the one out-of-line copy of the checks ([`storage`]): a call returning one
+/// pointer, from which each caller takes the core and the port, is shorter than a call
+/// returning both.
+///
 /// # Safety
 /// `state` is null or points to a `struct xfota_state` not otherwise borrowed, whose port (if
 /// initialised) is still valid.
+#[inline(always)]
 unsafe fn resolve<'a>(state: *mut xfota_state) -> Option<(&'a mut Fota, CPort<'a>)> {
+    // SAFETY: as promised by the caller.
+    let storage = unsafe { storage(state) }?;
+    // SAFETY: the magic is only written after the Fota and the checked port pointer were.
+    unsafe { Some((storage.fota.assume_init_mut(), CPort { p: &*storage.port })) }
+}
+
+/// The storage behind the state pointer, `None` unless non-null, aligned and initialised.
+///
+/// # Safety
+/// As for [`resolve`].
+#[inline(never)]
+unsafe fn storage<'a>(state: *mut xfota_state) -> Option<&'a mut Storage> {
     let storage = state.cast::<Storage>();
     if storage.is_null() || !storage.is_aligned() {
         return None;
     }
     // SAFETY: non-null, aligned, caller-owned; a magic value marks it initialised.
     let storage = unsafe { &mut *storage };
-    if storage.magic != MAGIC {
-        return None;
-    }
-    // SAFETY: the magic is only written after the Fota and the checked port pointer were.
-    unsafe { Some((storage.fota.assume_init_mut(), CPort { p: &*storage.port })) }
+    (storage.magic == MAGIC).then_some(storage)
 }
 
 /// Initialises the state (idle, not booted) with its port.
@@ -696,6 +709,34 @@ mod tests {
             );
         }
         assert_eq!(seen, apn);
+    }
+
+    /// Every entry point refuses a null, a misaligned and an uninitialised state.
+    #[test]
+    fn bad_states_are_refused() {
+        let mut words = [0u64; XFOTA_STATE_WORDS + 1];
+        let base = words.as_mut_ptr().cast::<u8>();
+        // SAFETY: one byte into the array, still inside it.
+        let misaligned = unsafe { base.add(1) }.cast::<xfota_state>();
+        let uninit = base.cast::<xfota_state>();
+        for state in [core::ptr::null_mut(), misaligned, uninit] {
+            // SAFETY: null, misaligned or zeroed storage: each call must refuse it untouched.
+            unsafe {
+                assert_eq!(xfota_handle_line(state, b"AT".as_ptr(), 2), -EINVAL);
+                assert_eq!(
+                    xfota_download_event(state, 1, XFOTA_EVT_PROGRESS, 1),
+                    -EINVAL
+                );
+                assert_eq!(
+                    xfota_boot(state, core::ptr::null(), 0, 1, false, 0, 0),
+                    -EINVAL
+                );
+                assert_eq!(xfota_modem_fault(state, 1, 2), -EINVAL);
+                assert_eq!(xfota_modem_reinit(state, 0, 0), -EINVAL);
+                assert_eq!(xfota_stage(state), -EINVAL);
+            }
+        }
+        assert!(words.iter().all(|w| *w == 0));
     }
 
     #[test]
