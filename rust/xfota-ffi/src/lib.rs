@@ -148,8 +148,9 @@ pub struct xfota_state {
 
 #[repr(C)]
 struct Storage {
-    magic: u32,
+    // In this order xfota_init stores the port, the magic and the config with one `stm`.
     port: *const xfota_port,
+    magic: u32,
     fota: MaybeUninit<Fota>,
 }
 
@@ -240,7 +241,8 @@ fn complete(p: &xfota_port) -> bool {
     let fns = core::ptr::from_ref(p).cast::<usize>();
     // SAFETY: `xfota_port` is `repr(C)`: `ctx` then PORT_FNS nullable function pointers, each
     // the size of a `usize` (checked above); reading them as integers inspects only null-ness.
-    (1..=PORT_FNS).all(|i| unsafe { fns.add(i).read() } != 0)
+    // A half-open range: `1..=PORT_FNS` peels its last step into extra code.
+    (1..PORT_FNS + 1).all(|i| unsafe { fns.add(i).read() } != 0)
 }
 
 fn errno_result(rc: i32) -> Result<(), i32> {
@@ -275,9 +277,13 @@ impl Port for CPort<'_> {
         let mut apn_buf = [0u8; xfota_core::at::APN_MAX_LEN + 1];
         let apn = match req.apn {
             Some(a) => {
-                for (d, s) in apn_buf.iter_mut().zip(a) {
-                    *d = *s;
-                }
+                // The core accepts at most APN_MAX_LEN bytes; the `min` keeps the last byte NUL
+                // regardless. A memcpy call: a byte loop is larger, and `copy_from_slice` links
+                // its length-mismatch panic.
+                let n = a.len().min(xfota_core::at::APN_MAX_LEN);
+                // SAFETY: `n` is at most `a.len()` and below `apn_buf.len()`; a stack buffer and
+                // a borrowed slice do not overlap.
+                unsafe { core::ptr::copy_nonoverlapping(a.as_ptr(), apn_buf.as_mut_ptr(), n) };
                 apn_buf.as_ptr().cast::<c_char>()
             }
             None => core::ptr::null(),
@@ -354,21 +360,34 @@ impl Out for CPort<'_> {
 /// Resolves the state pointer: the core and its port, `None` unless non-null, aligned and
 /// initialised.
 ///
+/// Inlined around the one out-of-line copy of the checks ([`storage`]): a call returning one
+/// pointer, from which each caller takes the core and the port, is shorter than a call
+/// returning both.
+///
 /// # Safety
 /// `state` is null or points to a `struct xfota_state` not otherwise borrowed, whose port (if
 /// initialised) is still valid.
+#[inline(always)]
 unsafe fn resolve<'a>(state: *mut xfota_state) -> Option<(&'a mut Fota, CPort<'a>)> {
+    // SAFETY: as promised by the caller.
+    let storage = unsafe { storage(state) }?;
+    // SAFETY: the magic is only written after the Fota and the checked port pointer were.
+    unsafe { Some((storage.fota.assume_init_mut(), CPort { p: &*storage.port })) }
+}
+
+/// The storage behind the state pointer, `None` unless non-null, aligned and initialised.
+///
+/// # Safety
+/// As for [`resolve`].
+#[inline(never)]
+unsafe fn storage<'a>(state: *mut xfota_state) -> Option<&'a mut Storage> {
     let storage = state.cast::<Storage>();
     if storage.is_null() || !storage.is_aligned() {
         return None;
     }
     // SAFETY: non-null, aligned, caller-owned; a magic value marks it initialised.
     let storage = unsafe { &mut *storage };
-    if storage.magic != MAGIC {
-        return None;
-    }
-    // SAFETY: the magic is only written after the Fota and the checked port pointer were.
-    unsafe { Some((storage.fota.assume_init_mut(), CPort { p: &*storage.port })) }
+    (storage.magic == MAGIC).then_some(storage)
 }
 
 /// Initialises the state (idle, not booted) with its port.
@@ -389,31 +408,29 @@ pub unsafe extern "C" fn xfota_init(
     port: *const xfota_port,
 ) -> i32 {
     let storage = state.cast::<Storage>();
-    // SAFETY: as promised by the caller.
-    let port_ok = unsafe { port.as_ref() }.is_some_and(complete);
-    let fota = Fota::new(Config {
+    if storage.is_null()
+        || !storage.is_aligned()
+        || size < size_of::<xfota_state>()
+        // SAFETY: as promised by the caller.
+        || !unsafe { port.as_ref() }.is_some_and(complete)
+    {
+        return -EINVAL;
+    }
+    let Some(fota) = Fota::new(Config {
         modem_erase_timeout_ms,
         modem_erase_poll_ms,
-    });
-    match fota {
-        Some(fota)
-            if port_ok
-                && !storage.is_null()
-                && storage.is_aligned()
-                && size >= size_of::<xfota_state>() =>
-        {
-            // SAFETY: checked non-null, aligned and large enough above.
-            unsafe {
-                storage.write(Storage {
-                    magic: MAGIC,
-                    port,
-                    fota: MaybeUninit::new(fota),
-                });
-            }
-            0
-        }
-        _ => -EINVAL,
+    }) else {
+        return -EINVAL;
+    };
+    // SAFETY: checked non-null, aligned and large enough above.
+    unsafe {
+        storage.write(Storage {
+            magic: MAGIC,
+            port,
+            fota: MaybeUninit::new(fota),
+        });
     }
+    0
 }
 
 /// Handles one AT line (without its terminator).
@@ -463,6 +480,10 @@ pub unsafe extern "C" fn xfota_download_event(
     event: i32,
     value: i32,
 ) -> i32 {
+    // SAFETY: as promised by the caller.
+    let Some((fota, mut p)) = (unsafe { resolve(state) }) else {
+        return -EINVAL;
+    };
     let ev = match event {
         XFOTA_EVT_PROGRESS => DownloadEvent::Progress(value),
         XFOTA_EVT_ERASE_PENDING => DownloadEvent::ErasePending,
@@ -471,10 +492,6 @@ pub unsafe extern "C" fn xfota_download_event(
         XFOTA_EVT_ERROR => DownloadEvent::Error(value),
         XFOTA_EVT_CANCELLED => DownloadEvent::Cancelled,
         _ => return -EINVAL,
-    };
-    // SAFETY: as promised by the caller.
-    let Some((fota, mut p)) = (unsafe { resolve(state) }) else {
-        return -EINVAL;
     };
     let mut out = CPort { p: p.p };
     fota.on_download_event(session, ev, &mut p, &mut out);
@@ -619,6 +636,107 @@ mod tests {
             have == generated,
             "include/xfota.h drifted from the Rust source; run XFOTA_BLESS=1 cargo test -p xfota-ffi"
         );
+    }
+
+    // The log hook the C side provides; unit tests only need it to link.
+    #[no_mangle]
+    extern "C" fn xfota_sys_log(_code: u32, _value: i32) {}
+
+    unsafe extern "C" fn ok0(_: *mut c_void) -> i32 {
+        0
+    }
+    unsafe extern "C" fn ok1(_: *mut c_void, _: u8) -> i32 {
+        0
+    }
+    unsafe extern "C" fn nop0(_: *mut c_void) {}
+    unsafe extern "C" fn write(_: *mut c_void, _: *const u8, _: usize) {}
+    unsafe extern "C" fn sleep(_: *mut c_void, _: u32) {}
+    unsafe extern "C" fn save(_: *mut c_void, _: *const u8, _: usize) -> i32 {
+        0
+    }
+    unsafe extern "C" fn read(_: *mut c_void, _: u8, _: u32, _: *mut u8, _: usize) -> i32 {
+        0
+    }
+    unsafe extern "C" fn hash(_: *mut c_void, _: u32, _: *const u8) -> i32 {
+        1
+    }
+    /// Records the APN of the request (`ctx` points to a `Vec<u8>`).
+    unsafe extern "C" fn start(ctx: *mut c_void, req: *const xfota_download_req) -> i32 {
+        // SAFETY: the test passes a `Vec<u8>` as ctx; the request and its APN are valid here.
+        unsafe {
+            let apn = (*req).apn;
+            if !apn.is_null() {
+                (*ctx.cast::<Vec<u8>>())
+                    .extend_from_slice(core::ffi::CStr::from_ptr(apn).to_bytes());
+            }
+        }
+        0
+    }
+
+    #[test]
+    fn longest_apn_reaches_c_nul_terminated() {
+        let mut seen: Vec<u8> = Vec::new();
+        let port = xfota_port {
+            ctx: core::ptr::from_mut(&mut seen).cast(),
+            write: Some(write),
+            start_download: Some(start),
+            cancel_download: Some(ok0),
+            end_download: Some(nop0),
+            reset_dfu_target: Some(ok1),
+            schedule_update: Some(ok1),
+            erase_app_slot: Some(ok0),
+            modem_erase_start: Some(ok0),
+            modem_erase_poll: Some(ok0),
+            sleep_ms: Some(sleep),
+            save_record: Some(save),
+            clear_record: Some(ok0),
+            confirm_image: Some(ok0),
+            read_image: Some(read),
+            image_hash_matches: Some(hash),
+        };
+        let mut state = xfota_state {
+            _opaque: [0; XFOTA_STATE_WORDS],
+        };
+        let apn = [b"a".repeat(31), b"b".repeat(31)].join(&b'.');
+        assert_eq!(apn.len(), xfota_core::at::APN_MAX_LEN);
+        let line = [b"AT#XFOTA=1,\"http://h/a.bin\",,\"".as_slice(), &apn, b"\""].concat();
+        // SAFETY: valid state storage and port, both outliving the calls.
+        unsafe {
+            assert_eq!(xfota_init(&mut state, XFOTA_STATE_SIZE, 1000, 10, &port), 0);
+            assert_eq!(
+                xfota_handle_line(&mut state, line.as_ptr(), line.len()),
+                XFOTA_LINE_OK
+            );
+        }
+        assert_eq!(seen, apn);
+    }
+
+    /// Every entry point refuses a null, a misaligned and an uninitialised state.
+    #[test]
+    fn bad_states_are_refused() {
+        let mut words = [0u64; XFOTA_STATE_WORDS + 1];
+        let base = words.as_mut_ptr().cast::<u8>();
+        // SAFETY: one byte into the array, still inside it.
+        let misaligned = unsafe { base.add(1) }.cast::<xfota_state>();
+        let uninit = base.cast::<xfota_state>();
+        for state in [core::ptr::null_mut(), misaligned, uninit] {
+            // SAFETY: null, misaligned or zeroed storage: each call must refuse it untouched.
+            unsafe {
+                assert_eq!(xfota_handle_line(state, b"AT".as_ptr(), 2), -EINVAL);
+                assert_eq!(
+                    xfota_download_event(state, 1, XFOTA_EVT_PROGRESS, 1),
+                    -EINVAL
+                );
+                assert_eq!(
+                    xfota_boot(state, core::ptr::null(), 0, 1, false, 0, 0),
+                    -EINVAL
+                );
+                assert_eq!(xfota_modem_fault(state, 1, 2), -EINVAL);
+                assert_eq!(xfota_modem_reinit(state, 0, 0), -EINVAL);
+                assert_eq!(xfota_stage(state), -EINVAL);
+            }
+        }
+        assert!(words.iter().all(|w| *w == 0));
     }
 
     #[test]
