@@ -257,7 +257,8 @@ impl<'a> Url<'a> {
         match port {
             [] => {}
             [b':', digits @ ..] => {
-                if digits.is_empty() || digits.len() > 5 {
+                // No digits: 0, refused below.
+                if digits.len() > 5 {
                     return Err(Reject::UrlPort);
                 }
                 let mut v: u32 = 0;
@@ -267,7 +268,7 @@ impl<'a> Url<'a> {
                     }
                     v = v * 10 + u32::from(d - b'0');
                 }
-                if v == 0 || v > 65535 {
+                if !(1..=65535).contains(&v) {
                     return Err(Reject::UrlPort);
                 }
             }
@@ -354,9 +355,11 @@ pub fn parse(line: &[u8]) -> Parsed<'_> {
     }
     let result = match tail {
         [] => Err(Reject::Execute),
+        [b'=', params @ ..] => match params {
+            [b'?'] => Ok(Command::Test),
+            _ => parse_params(params),
+        },
         [b'?'] => Err(Reject::Read),
-        [b'=', b'?'] => Ok(Command::Test),
-        [b'=', params @ ..] => parse_params(params),
         // `AT#XFOTAX...` is some other command.
         [b, ..] if b.is_ascii_alphanumeric() || *b == b'_' => return Parsed::NotMine,
         _ => Err(Reject::Syntax),
