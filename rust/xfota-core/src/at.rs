@@ -120,45 +120,49 @@ pub struct Url<'a> {
     pub path_at: usize,
 }
 
-/// One parameter, as [`Lexer::next`] found it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Tok<'a> {
-    /// No parameter left.
-    End,
-    /// An empty parameter.
-    Empty,
-    /// An integer. Values that can never be valid here (negative, or above
-    /// [`SEC_TAG_MAX`]) may be kept as any value above `SEC_TAG_MAX`.
-    Int(u32),
-    /// A quoted string (between the quotes).
-    Str(&'a [u8]),
+/// [`Lexer::int`] after the last parameter.
+const END: u32 = u32::MAX;
+/// [`Lexer::int`] for an empty parameter.
+const EMPTY: u32 = u32::MAX - 1;
+/// [`Lexer::int`] for a parameter that does not lex: every check refuses it, and the line is
+/// refused with [`Reject::Field`].
+const BAD: u32 = u32::MAX - 2;
+
+/// The parameter list, one parameter at a time, as Nordic's parser tokenizes it.
+struct Lexer<'a> {
+    /// What is left of the list, `None` once the last parameter was read.
+    rest: Option<&'a [u8]>,
+    /// The last parameter when it is not a string: an integer, or [`END`], [`EMPTY`] or
+    /// [`BAD`], which are above every integer kept. Integers that can never be valid here
+    /// (negative, or above [`SEC_TAG_MAX`]) may be kept as any value above `SEC_TAG_MAX` and
+    /// below the markers.
+    int: u32,
 }
 
-/// The parameter list, one parameter at a time, as Nordic's parser tokenizes it: what is left
-/// of it, `None` once the last parameter was read.
-struct Lexer<'a>(Option<&'a [u8]>);
-
 impl<'a> Lexer<'a> {
-    /// The next parameter. A `,` at the end of the line leaves an empty last parameter, as in
-    /// Nordic's parser.
-    fn next(&mut self) -> Result<Tok<'a>, Reject> {
-        let Some(line) = self.0 else {
-            return Ok(Tok::End);
+    /// The next parameter: a quoted string (between the quotes), or `None` and the parameter is
+    /// in [`Lexer::int`]. (A slice comes back in registers, a token enum would not.) A `,` at
+    /// the end of the line leaves an empty last parameter, as in Nordic's parser.
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let Some(line) = self.rest else {
+            self.int = END;
+            return None;
         };
+        // Kept unless the parameter is an integer.
+        self.int = EMPTY;
         let (spaced, p) = match line {
             [b' ', p @ ..] => (true, p),
             p => (false, p),
         };
         let (tok, rest) = match p {
             [b'"', s @ ..] => {
-                let n = s.iter().position(|&b| b == b'"').ok_or(Reject::Field)?;
-                (
-                    Tok::Str(s.get(..n).unwrap_or_default()),
-                    s.get(n + 1..).unwrap_or_default(),
-                )
+                let Some(n) = s.iter().position(|&b| b == b'"') else {
+                    return self.fail();
+                };
+                (s.get(..n), s.get(n + 1..).unwrap_or_default())
             }
-            [b',', ..] => (Tok::Empty, p),
-            [] if !spaced => (Tok::Empty, p),
+            [b',', ..] => (None, p),
+            [] if !spaced => (None, p),
             // `0 | [+-]?[1-9][0-9]*`
             _ => {
                 // Negative: above every range checked.
@@ -173,22 +177,29 @@ impl<'a> Lexer<'a> {
                     [b'1'..=b'9', ..] => {
                         while let [c @ b'0'..=b'9', r @ ..] = d {
                             // Capped at 2^28 before another digit: 2^28 * 10 is above every
-                            // range checked, and nothing overflows.
+                            // range checked, below the markers, and nothing overflows.
                             v = v.min(1 << 28) * 10 + u32::from(c - b'0');
                             d = r;
                         }
                     }
-                    _ => return Err(Reject::Field),
+                    _ => return self.fail(),
                 }
-                (Tok::Int(v), d)
+                self.int = v;
+                (None, d)
             }
         };
-        self.0 = match rest {
+        self.rest = match rest {
             [] => None,
             [b',', r @ ..] => Some(r),
-            _ => return Err(Reject::Field),
+            _ => return self.fail(),
         };
-        Ok(tok)
+        tok
+    }
+
+    /// A parameter that does not lex.
+    fn fail(&mut self) -> Option<&'a [u8]> {
+        self.int = BAD;
+        None
     }
 }
 
@@ -298,27 +309,38 @@ fn valid_apn(apn: &[u8]) -> bool {
 }
 
 fn parse_params(params: &[u8]) -> Result<Command<'_>, Reject> {
-    let mut lx = Lexer(Some(params));
-    let Tok::Int(op) = lx.next()? else {
-        return Err(Reject::Op);
+    let mut lx = Lexer {
+        rest: Some(params),
+        int: END,
     };
+    // A parameter that does not lex leaves `BAD`, which fails the check that reads it, and
+    // nothing is read after: that refusal becomes `Field`. (`int` is `BAD` only then.)
+    command(&mut lx).map_err(|r| if lx.int == BAD { Reject::Field } else { r })
+}
+
+/// The command in `lx`'s parameters.
+fn command<'a>(lx: &mut Lexer<'a>) -> Result<Command<'a>, Reject> {
+    if lx.next().is_some() {
+        return Err(Reject::Op);
+    }
+    let op = lx.int;
     let cmd = match op {
         0 => Command::Cancel,
         8 => Command::EraseApp,
         9 => Command::EraseModem,
         1 | 2 => {
-            let Tok::Str(raw) = lx.next()? else {
+            let Some(raw) = lx.next() else {
                 return Err(Reject::MissingUrl);
             };
             let url = Url::parse(raw)?;
-            let sec_tag = match lx.next()? {
-                Tok::End | Tok::Empty => None,
-                Tok::Int(v) if v <= SEC_TAG_MAX => Some(v),
+            let sec_tag = match lx.next() {
+                None if lx.int <= SEC_TAG_MAX => Some(lx.int),
+                None if lx.int >= EMPTY => None,
                 _ => return Err(Reject::SecTag),
             };
-            let apn = match lx.next()? {
-                Tok::End | Tok::Empty => None,
-                Tok::Str(a) if valid_apn(a) => Some(a),
+            let apn = match lx.next() {
+                Some(a) if valid_apn(a) => Some(a),
+                None if lx.int >= EMPTY => None,
                 _ => return Err(Reject::Apn),
             };
             if url.https && sec_tag.is_none() {
@@ -337,10 +359,10 @@ fn parse_params(params: &[u8]) -> Result<Command<'_>, Reject> {
         }
         _ => return Err(Reject::Op),
     };
-    match lx.next()? {
-        Tok::End => Ok(cmd),
-        _ => Err(Reject::TooMany),
+    if lx.next().is_some() || lx.int != END {
+        return Err(Reject::TooMany);
     }
+    Ok(cmd)
 }
 
 /// Parses one AT line (without its terminator).
