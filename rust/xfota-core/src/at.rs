@@ -398,7 +398,9 @@ pub fn parse(line: &[u8]) -> Parsed<'_> {
 /// NULs. Host: `scheme://host[:port]`; file: the path without its leading `/`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DownloadTarget {
-    buf: [u8; URL_MAX_LEN + 1],
+    /// The URL and its NULs, and one byte more: the file's NUL exists even when the host's is
+    /// at index 255 (a `Url` built by hand), so no lookup below can miss.
+    buf: [u8; URL_MAX_LEN + 2],
     /// Index of the host's NUL (the `/` that ended the authority).
     host_len: u8,
     /// Index of the file's NUL (the URL's length).
@@ -408,7 +410,7 @@ pub struct DownloadTarget {
 impl Default for DownloadTarget {
     fn default() -> Self {
         Self {
-            buf: [0; URL_MAX_LEN + 1],
+            buf: [0; URL_MAX_LEN + 2],
             host_len: 0,
             end: 0,
         }
@@ -427,7 +429,7 @@ impl DownloadTarget {
     /// into it).
     pub fn set(&mut self, url: &Url<'_>) {
         let len = url.raw.len().min(URL_MAX_LEN);
-        self.buf = [0; URL_MAX_LEN + 1];
+        self.buf = [0; URL_MAX_LEN + 2];
         if let (Some(d), Some(s)) = (self.buf.get_mut(..len), url.raw.get(..len)) {
             d.copy_from_slice(s);
         }
@@ -450,7 +452,8 @@ impl DownloadTarget {
 
     /// File including its terminating NUL.
     pub fn file_with_nul(&self) -> &[u8] {
-        // At least one byte: a `Url` built by hand may end at its `/`, or before it.
+        // At least one byte: a `Url` built by hand may end at its `/`, or before it. Always in
+        // `buf` (the `unwrap_or` is never taken).
         let start = usize::from(self.host_len) + 1;
         self.buf
             .get(start..=usize::from(self.end).max(start))
