@@ -438,10 +438,11 @@ impl DownloadTarget {
         for b in self.buf.iter_mut().take(len.min(5)) {
             *b |= 0x20;
         }
-        if let Some(b) = self.buf.get_mut(url.path_at) {
+        // Kept to a `u8` first: the NUL goes where `host_len` points, always inside `buf`.
+        self.host_len = url.path_at as u8;
+        if let Some(b) = self.buf.get_mut(usize::from(self.host_len)) {
             *b = 0;
         }
-        self.host_len = url.path_at as u8;
         self.end = len as u8;
     }
 
@@ -597,6 +598,20 @@ mod tests {
             path_at: URL_MAX_LEN,
         });
         assert_eq!(t.file_with_nul(), b"\0");
+    }
+
+    #[test]
+    fn hand_built_path_at_past_the_buffer_stays_nul_terminated() {
+        let raw = [b'a'; URL_MAX_LEN];
+        for path_at in [256, 300, 511, usize::MAX] {
+            let t = DownloadTarget::new(&Url {
+                raw: &raw,
+                https: false,
+                path_at,
+            });
+            assert_eq!(t.host_with_nul().last(), Some(&0), "{path_at}");
+            assert_eq!(t.file_with_nul().last(), Some(&0), "{path_at}");
+        }
     }
 
     #[test]
