@@ -120,22 +120,20 @@ pub struct Url<'a> {
     pub path_at: usize,
 }
 
-/// [`Lexer::int`] after the last parameter.
-const END: u32 = u32::MAX;
-/// [`Lexer::int`] for an empty parameter.
-const EMPTY: u32 = u32::MAX - 1;
+/// [`Lexer::int`] for an empty parameter, or after the last one (nothing but the end-of-line
+/// check tells them apart, from [`Lexer::rest`]).
+const EMPTY: u32 = u32::MAX;
 /// [`Lexer::int`] for a parameter that does not lex: every check refuses it, and the line is
 /// refused with [`Reject::Field`].
-const BAD: u32 = u32::MAX - 2;
+const BAD: u32 = u32::MAX - 1;
 
 /// The parameter list, one parameter at a time, as Nordic's parser tokenizes it.
 struct Lexer<'a> {
     /// What is left of the list, `None` once the last parameter was read.
     rest: Option<&'a [u8]>,
-    /// The last parameter when it is not a string: an integer, or [`END`], [`EMPTY`] or
-    /// [`BAD`], which are above every integer kept. Integers that can never be valid here
-    /// (negative, or above [`SEC_TAG_MAX`]) may be kept as any value above `SEC_TAG_MAX` and
-    /// below the markers.
+    /// The last parameter when it is not a string: an integer, or [`EMPTY`] or [`BAD`], which
+    /// are above every integer kept. Integers that can never be valid here (negative, or above
+    /// [`SEC_TAG_MAX`]) may be kept as any value above `SEC_TAG_MAX` and below the markers.
     int: u32,
 }
 
@@ -144,12 +142,9 @@ impl<'a> Lexer<'a> {
     /// in [`Lexer::int`]. (A slice comes back in registers, a token enum would not.) A `,` at
     /// the end of the line leaves an empty last parameter, as in Nordic's parser.
     fn next(&mut self) -> Option<&'a [u8]> {
-        let Some(line) = self.rest else {
-            self.int = END;
-            return None;
-        };
         // Kept unless the parameter is an integer.
         self.int = EMPTY;
+        let line = self.rest?;
         let (spaced, p) = match line {
             [b' ', p @ ..] => (true, p),
             p => (false, p),
@@ -311,7 +306,7 @@ fn valid_apn(apn: &[u8]) -> bool {
 fn parse_params(params: &[u8]) -> Result<Command<'_>, Reject> {
     let mut lx = Lexer {
         rest: Some(params),
-        int: END,
+        int: EMPTY,
     };
     // A parameter that does not lex leaves `BAD`, which fails the check that reads it, and
     // nothing is read after: that refusal becomes `Field`. (`int` is `BAD` only then.)
@@ -335,12 +330,12 @@ fn command<'a>(lx: &mut Lexer<'a>) -> Result<Command<'a>, Reject> {
             let url = Url::parse(raw)?;
             let sec_tag = match lx.next() {
                 None if lx.int <= SEC_TAG_MAX => Some(lx.int),
-                None if lx.int >= EMPTY => None,
+                None if lx.int == EMPTY => None,
                 _ => return Err(Reject::SecTag),
             };
             let apn = match lx.next() {
                 Some(a) if valid_apn(a) => Some(a),
-                None if lx.int >= EMPTY => None,
+                None if lx.int == EMPTY => None,
                 _ => return Err(Reject::Apn),
             };
             if url.https && sec_tag.is_none() {
@@ -359,7 +354,9 @@ fn command<'a>(lx: &mut Lexer<'a>) -> Result<Command<'a>, Reject> {
         }
         _ => return Err(Reject::Op),
     };
-    if lx.next().is_some() || lx.int != END {
+    // Another parameter, even an empty one (a `,` at the end), is one too many.
+    if lx.rest.is_some() {
+        lx.next();
         return Err(Reject::TooMany);
     }
     Ok(cmd)
