@@ -59,7 +59,9 @@ pub struct Start<'a> {
 /// Why a line addressed to `AT#XFOTA` was refused (answered `ERROR`). The value is the code the
 /// shell logs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
+// `u32`, not `u8`: as a byte it overlaps a `Start`'s URL pointer in the parser's result, which
+// the compiler then writes out byte by byte.
+#[repr(u32)]
 pub enum Reject {
     /// Bare `AT#XFOTA` (no execute form).
     Execute = 1,
