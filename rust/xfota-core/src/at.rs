@@ -59,7 +59,9 @@ pub struct Start<'a> {
 /// Why a line addressed to `AT#XFOTA` was refused (answered `ERROR`). The value is the code the
 /// shell logs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
+// `u32`, not `u8`: as a byte it overlaps a `Start`'s URL pointer in the parser's result, which
+// the compiler then writes out byte by byte.
+#[repr(u32)]
 pub enum Reject {
     /// Bare `AT#XFOTA` (no execute form).
     Execute = 1,
@@ -120,45 +122,44 @@ pub struct Url<'a> {
     pub path_at: usize,
 }
 
-/// One parameter, as [`Lexer::next`] found it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Tok<'a> {
-    /// No parameter left.
-    End,
-    /// An empty parameter.
-    Empty,
-    /// An integer. Values that can never be valid here (negative, or above
-    /// [`SEC_TAG_MAX`]) may be kept as any value above `SEC_TAG_MAX`.
-    Int(u32),
-    /// A quoted string (between the quotes).
-    Str(&'a [u8]),
+/// [`Lexer::int`] for an empty parameter, or after the last one (nothing but the end-of-line
+/// check tells them apart, from [`Lexer::rest`]).
+const EMPTY: u32 = u32::MAX;
+/// [`Lexer::int`] for a parameter that does not lex: every check refuses it, and the line is
+/// refused with [`Reject::Field`].
+const BAD: u32 = u32::MAX - 1;
+
+/// The parameter list, one parameter at a time, as Nordic's parser tokenizes it.
+struct Lexer<'a> {
+    /// What is left of the list, `None` once the last parameter was read.
+    rest: Option<&'a [u8]>,
+    /// The last parameter when it is not a string: an integer, or [`EMPTY`] or [`BAD`], which
+    /// are above every integer kept. Integers that can never be valid here (negative, or above
+    /// [`SEC_TAG_MAX`]) may be kept as any value above `SEC_TAG_MAX` and below the markers.
+    int: u32,
 }
 
-/// The parameter list, one parameter at a time, as Nordic's parser tokenizes it: what is left
-/// of it, `None` once the last parameter was read.
-struct Lexer<'a>(Option<&'a [u8]>);
-
 impl<'a> Lexer<'a> {
-    /// The next parameter. A `,` at the end of the line leaves an empty last parameter, as in
-    /// Nordic's parser.
-    fn next(&mut self) -> Result<Tok<'a>, Reject> {
-        let Some(line) = self.0 else {
-            return Ok(Tok::End);
-        };
+    /// The next parameter: a quoted string (between the quotes), or `None` and the parameter is
+    /// in [`Lexer::int`]. (A slice comes back in registers, a token enum would not.) A `,` at
+    /// the end of the line leaves an empty last parameter, as in Nordic's parser.
+    fn next(&mut self) -> Option<&'a [u8]> {
+        // Kept unless the parameter is an integer.
+        self.int = EMPTY;
+        let line = self.rest?;
         let (spaced, p) = match line {
             [b' ', p @ ..] => (true, p),
             p => (false, p),
         };
         let (tok, rest) = match p {
             [b'"', s @ ..] => {
-                let n = s.iter().position(|&b| b == b'"').ok_or(Reject::Field)?;
-                (
-                    Tok::Str(s.get(..n).unwrap_or_default()),
-                    s.get(n + 1..).unwrap_or_default(),
-                )
+                let Some(n) = s.iter().position(|&b| b == b'"') else {
+                    return self.fail();
+                };
+                (s.get(..n), s.get(n + 1..).unwrap_or_default())
             }
-            [b',', ..] => (Tok::Empty, p),
-            [] if !spaced => (Tok::Empty, p),
+            [b',', ..] => (None, p),
+            [] if !spaced => (None, p),
             // `0 | [+-]?[1-9][0-9]*`
             _ => {
                 // Negative: above every range checked.
@@ -173,22 +174,29 @@ impl<'a> Lexer<'a> {
                     [b'1'..=b'9', ..] => {
                         while let [c @ b'0'..=b'9', r @ ..] = d {
                             // Capped at 2^28 before another digit: 2^28 * 10 is above every
-                            // range checked, and nothing overflows.
+                            // range checked, below the markers, and nothing overflows.
                             v = v.min(1 << 28) * 10 + u32::from(c - b'0');
                             d = r;
                         }
                     }
-                    _ => return Err(Reject::Field),
+                    _ => return self.fail(),
                 }
-                (Tok::Int(v), d)
+                self.int = v;
+                (None, d)
             }
         };
-        self.0 = match rest {
+        self.rest = match rest {
             [] => None,
             [b',', r @ ..] => Some(r),
-            _ => return Err(Reject::Field),
+            _ => return self.fail(),
         };
-        Ok(tok)
+        tok
+    }
+
+    /// A parameter that does not lex.
+    fn fail(&mut self) -> Option<&'a [u8]> {
+        self.int = BAD;
+        None
     }
 }
 
@@ -257,7 +265,8 @@ impl<'a> Url<'a> {
         match port {
             [] => {}
             [b':', digits @ ..] => {
-                if digits.is_empty() || digits.len() > 5 {
+                // No digits: 0, refused below.
+                if digits.len() > 5 {
                     return Err(Reject::UrlPort);
                 }
                 let mut v: u32 = 0;
@@ -267,7 +276,7 @@ impl<'a> Url<'a> {
                     }
                     v = v * 10 + u32::from(d - b'0');
                 }
-                if v == 0 || v > 65535 {
+                if !(1..=65535).contains(&v) {
                     return Err(Reject::UrlPort);
                 }
             }
@@ -297,27 +306,38 @@ fn valid_apn(apn: &[u8]) -> bool {
 }
 
 fn parse_params(params: &[u8]) -> Result<Command<'_>, Reject> {
-    let mut lx = Lexer(Some(params));
-    let Tok::Int(op) = lx.next()? else {
-        return Err(Reject::Op);
+    let mut lx = Lexer {
+        rest: Some(params),
+        int: EMPTY,
     };
+    // A parameter that does not lex leaves `BAD`, which fails the check that reads it, and
+    // nothing is read after: that refusal becomes `Field`. (`int` is `BAD` only then.)
+    command(&mut lx).map_err(|r| if lx.int == BAD { Reject::Field } else { r })
+}
+
+/// The command in `lx`'s parameters.
+fn command<'a>(lx: &mut Lexer<'a>) -> Result<Command<'a>, Reject> {
+    if lx.next().is_some() {
+        return Err(Reject::Op);
+    }
+    let op = lx.int;
     let cmd = match op {
         0 => Command::Cancel,
         8 => Command::EraseApp,
         9 => Command::EraseModem,
         1 | 2 => {
-            let Tok::Str(raw) = lx.next()? else {
+            let Some(raw) = lx.next() else {
                 return Err(Reject::MissingUrl);
             };
             let url = Url::parse(raw)?;
-            let sec_tag = match lx.next()? {
-                Tok::End | Tok::Empty => None,
-                Tok::Int(v) if v <= SEC_TAG_MAX => Some(v),
+            let sec_tag = match lx.next() {
+                None if lx.int <= SEC_TAG_MAX => Some(lx.int),
+                None if lx.int == EMPTY => None,
                 _ => return Err(Reject::SecTag),
             };
-            let apn = match lx.next()? {
-                Tok::End | Tok::Empty => None,
-                Tok::Str(a) if valid_apn(a) => Some(a),
+            let apn = match lx.next() {
+                Some(a) if valid_apn(a) => Some(a),
+                None if lx.int == EMPTY => None,
                 _ => return Err(Reject::Apn),
             };
             if url.https && sec_tag.is_none() {
@@ -336,10 +356,12 @@ fn parse_params(params: &[u8]) -> Result<Command<'_>, Reject> {
         }
         _ => return Err(Reject::Op),
     };
-    match lx.next()? {
-        Tok::End => Ok(cmd),
-        _ => Err(Reject::TooMany),
+    // Another parameter, even an empty one (a `,` at the end), is one too many.
+    if lx.rest.is_some() {
+        lx.next();
+        return Err(Reject::TooMany);
     }
+    Ok(cmd)
 }
 
 /// Parses one AT line (without its terminator).
@@ -354,9 +376,11 @@ pub fn parse(line: &[u8]) -> Parsed<'_> {
     }
     let result = match tail {
         [] => Err(Reject::Execute),
+        [b'=', params @ ..] => match params {
+            [b'?'] => Ok(Command::Test),
+            _ => parse_params(params),
+        },
         [b'?'] => Err(Reject::Read),
-        [b'=', b'?'] => Ok(Command::Test),
-        [b'=', params @ ..] => parse_params(params),
         // `AT#XFOTAX...` is some other command.
         [b, ..] if b.is_ascii_alphanumeric() || *b == b'_' => return Parsed::NotMine,
         _ => Err(Reject::Syntax),
@@ -373,7 +397,9 @@ pub fn parse(line: &[u8]) -> Parsed<'_> {
 /// NULs. Host: `scheme://host[:port]`; file: the path without its leading `/`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DownloadTarget {
-    buf: [u8; URL_MAX_LEN + 1],
+    /// The URL and its NULs, and one byte more: the file's NUL exists even when the host's is
+    /// at index 255 (a `Url` built by hand), so no lookup below can miss.
+    buf: [u8; URL_MAX_LEN + 2],
     /// Index of the host's NUL (the `/` that ended the authority).
     host_len: u8,
     /// Index of the file's NUL (the URL's length).
@@ -383,7 +409,7 @@ pub struct DownloadTarget {
 impl Default for DownloadTarget {
     fn default() -> Self {
         Self {
-            buf: [0; URL_MAX_LEN + 1],
+            buf: [0; URL_MAX_LEN + 2],
             host_len: 0,
             end: 0,
         }
@@ -402,7 +428,7 @@ impl DownloadTarget {
     /// into it).
     pub fn set(&mut self, url: &Url<'_>) {
         let len = url.raw.len().min(URL_MAX_LEN);
-        self.buf = [0; URL_MAX_LEN + 1];
+        self.buf = [0; URL_MAX_LEN + 2];
         if let (Some(d), Some(s)) = (self.buf.get_mut(..len), url.raw.get(..len)) {
             d.copy_from_slice(s);
         }
@@ -411,10 +437,11 @@ impl DownloadTarget {
         for b in self.buf.iter_mut().take(len.min(5)) {
             *b |= 0x20;
         }
-        if let Some(b) = self.buf.get_mut(url.path_at) {
+        // Kept to a `u8` first: the NUL goes where `host_len` points, always inside `buf`.
+        self.host_len = url.path_at as u8;
+        if let Some(b) = self.buf.get_mut(usize::from(self.host_len)) {
             *b = 0;
         }
-        self.host_len = url.path_at as u8;
         self.end = len as u8;
     }
 
@@ -425,7 +452,8 @@ impl DownloadTarget {
 
     /// File including its terminating NUL.
     pub fn file_with_nul(&self) -> &[u8] {
-        // At least one byte: a `Url` built by hand may end at its `/`, or before it.
+        // At least one byte: a `Url` built by hand may end at its `/`, or before it. Always in
+        // `buf` (the `unwrap_or` is never taken).
         let start = usize::from(self.host_len) + 1;
         self.buf
             .get(start..=usize::from(self.end).max(start))
@@ -569,6 +597,20 @@ mod tests {
             path_at: URL_MAX_LEN,
         });
         assert_eq!(t.file_with_nul(), b"\0");
+    }
+
+    #[test]
+    fn hand_built_path_at_past_the_buffer_stays_nul_terminated() {
+        let raw = [b'a'; URL_MAX_LEN];
+        for path_at in [256, 300, 511, usize::MAX] {
+            let t = DownloadTarget::new(&Url {
+                raw: &raw,
+                https: false,
+                path_at,
+            });
+            assert_eq!(t.host_with_nul().last(), Some(&0), "{path_at}");
+            assert_eq!(t.file_with_nul().last(), Some(&0), "{path_at}");
+        }
     }
 
     #[test]
