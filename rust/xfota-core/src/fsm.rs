@@ -261,10 +261,6 @@ pub struct Fota {
     modem_ok: bool,
 }
 
-fn notify(out: &mut impl Out, stage: Stage, status: Status, info: Option<i32>) {
-    urc::xfota(out, stage, status, info);
-}
-
 fn logged(r: Result<(), i32>, port: &mut impl Port, event: Log) -> bool {
     if let Err(e) = r {
         port.log(event, e);
@@ -380,7 +376,7 @@ impl Fota {
             apn: start.apn,
         });
         if let Err(errno) = started {
-            notify(out, Stage::Download, Status::Error, Some(errno));
+            urc::xfota(out, Stage::Download, Status::Error, Some(errno));
             return false;
         }
         self.phase = Phase::Downloading;
@@ -401,7 +397,7 @@ impl Fota {
         // event of this session is the echo of this cancel.
         self.cancel_echo = self.session;
         self.discard(port);
-        notify(out, Stage::Download, Status::Cancelled, Some(0));
+        urc::xfota(out, Stage::Download, Status::Cancelled, Some(0));
         true
     }
 
@@ -497,14 +493,14 @@ impl Fota {
                 } else if stage != self.stage {
                     // Reported on change only (NCS repeats "erase pending" on its timeout).
                     self.stage = stage;
-                    notify(out, stage, Status::Ok, None);
+                    urc::xfota(out, stage, Status::Ok, None);
                 }
             }
             DownloadEvent::Finished => self.finished(port, out),
             DownloadEvent::Error(cause) => {
                 let stage = self.stage;
                 self.discard(port);
-                notify(
+                urc::xfota(
                     out,
                     stage,
                     Status::Error,
@@ -513,7 +509,7 @@ impl Fota {
             }
             DownloadEvent::Cancelled => {
                 self.discard(port);
-                notify(out, Stage::Download, Status::Cancelled, Some(0));
+                urc::xfota(out, Stage::Download, Status::Cancelled, Some(0));
             }
         }
     }
@@ -521,11 +517,11 @@ impl Fota {
     /// Reports progress up to `p`: only increases are reported, and 0 always comes first.
     fn progress_to(&mut self, p: u8, out: &mut impl Out) {
         let last = self.percent.unwrap_or_else(|| {
-            notify(out, Stage::Download, Status::Ok, Some(0));
+            urc::xfota(out, Stage::Download, Status::Ok, Some(0));
             0
         });
         if p > last {
-            notify(out, Stage::Download, Status::Ok, Some(i32::from(p)));
+            urc::xfota(out, Stage::Download, Status::Ok, Some(i32::from(p)));
         }
         self.percent = Some(last.max(p));
     }
@@ -542,7 +538,7 @@ impl Fota {
                 Err(e) => {
                     port.log(Log::ImageRejected, e);
                     self.discard(port);
-                    notify(
+                    urc::xfota(
                         out,
                         Stage::Download,
                         Status::Error,
@@ -563,7 +559,7 @@ impl Fota {
                 self.clear(port);
             }
             self.discard(port);
-            notify(
+            urc::xfota(
                 out,
                 Stage::Download,
                 Status::Error,
@@ -573,7 +569,7 @@ impl Fota {
         }
         port.end_download();
         self.phase = Phase::Downloaded;
-        notify(out, Stage::Downloaded, Status::Ok, None);
+        urc::xfota(out, Stage::Downloaded, Status::Ok, None);
     }
 
     /// The boot report: writes `Ready` (and `#XMODEM: INIT,<err>` if the modem library failed
@@ -640,7 +636,7 @@ impl Fota {
             Outcome::Error(code) => (Status::Error, Some(code)),
             Outcome::Reverted => (Status::Reverted, None),
         };
-        notify(out, Stage::Complete, status, info);
+        urc::xfota(out, Stage::Complete, status, info);
         self.clear(port);
     }
 
@@ -673,7 +669,7 @@ impl Fota {
                     // Not applied; the modem retries at the next boot. Say so (as Nordic's
                     // Serial Modem does) and keep the record for the final result.
                     port.log(Log::ModemVoltageLow, 0);
-                    notify(
+                    urc::xfota(
                         out,
                         Stage::Downloaded,
                         Status::Error,
