@@ -719,7 +719,7 @@ impl Fota {
     /// re-initialisation succeeds ([`Fota::on_modem_reinit`]).
     pub fn on_modem_fault(&mut self, reason: u32, pc: u32, out: &mut impl Out) {
         self.modem_ok = false;
-        urc::line(out, Line::Fault, b"FAULT", &[reason as i32, pc as i32]);
+        urc::fault(out, reason, pc);
     }
 
     /// The shell shut the modem library down and initialised it again after a fault: writes
@@ -732,7 +732,14 @@ impl Fota {
     }
 }
 
-/// `\r\n#XMODEM: <what>,<ret>\r\n`.
+/// `\r\n#XMODEM: <what>,<ret>\r\n`, `what` being `b"INIT"` or `b"SHUTDOWN"`. Inlined: the
+/// comparison folds away at every call (each passes a literal).
+#[inline(always)]
 fn xmodem(out: &mut impl Out, what: &[u8], ret: i32) {
-    urc::line(out, Line::Xmodem, what, &[ret]);
+    let what = if what == b"INIT" {
+        Line::Init
+    } else {
+        Line::Shutdown
+    };
+    urc::xmodem(out, what, ret);
 }

@@ -19,38 +19,77 @@ pub const TEST_RESPONSE: &[u8] = b"\r\n#XFOTA: (0,1,2,8,9),<file_url>,<sec_tag>,
 /// Longest line built here: `\r\n#XMODEM: FAULT,0xffffffff,0xffffffff\r\n` is 40 bytes.
 pub const LINE_MAX: usize = 40;
 
-/// Which line [`line`] writes: its head, and how its numbers are printed.
+/// Which `#XMODEM` line [`xmodem`] writes (Serial Modem's lines around a modem fault).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Line {
-    /// `#XFOTA: `, decimal numbers.
-    Xfota,
-    /// `#XMODEM: `, decimal numbers.
-    Xmodem,
-    /// `#XMODEM: `, numbers in hexadecimal with `0x` (the modem fault fields).
-    Fault,
+    /// `#XMODEM: INIT,<ret>`.
+    Init,
+    /// `#XMODEM: SHUTDOWN,<ret>`.
+    Shutdown,
 }
 
-/// Writes `\r\n<head><what>`, then for each of `nums` `,` and the number (signed decimal, or
-/// for [`Line::Fault`] `0x` and its bits as a `u32` in lower-case hexadecimal), then `\r\n`,
-/// with one [`Out::write`]. The line is built in a [`LINE_MAX`] stack buffer (bytes beyond it
-/// are dropped, which the unit tests prove never happens). One shared builder for every line
-/// keeps the flash small; numbers are written by hand: `ufmt`'s integer formatting costs 196 B
-/// more flash here (measured with `scripts/bench.sh`).
-pub fn line(out: &mut impl Out, kind: Line, what: &[u8], nums: &[i32]) {
-    let hex = kind == Line::Fault;
-    let head: &[u8] = if kind == Line::Xfota {
-        b"#XFOTA: "
+// [`line`]'s first word says what to write. Bits 5..=6: how many numbers follow the head.
+// Bit 7 clear, an `#XFOTA` line: bits 0..=2 its stage, 3..=4 its status, so the word stays
+// below 128 (one 2-byte `movs` at each of the many calls). Bit 7 set, an `#XMODEM` line: its
+// `<what>` is `WHATS[start..end]`, `start` in bits 0..=4, `end` from bit 8 (a table of slices
+// would cost flash for pointers and lengths).
+const XMODEM: u32 = 1 << 7;
+const WHATS: &[u8] = b"SHUTDOWNINITFAULT";
+const fn xmodem_word(start: u32, end: u32, numbers: u32) -> u32 {
+    XMODEM | numbers << 5 | start | end << 8
+}
+const SHUTDOWN: u32 = xmodem_word(0, 8, 1);
+const INIT: u32 = xmodem_word(8, 12, 1);
+const FAULT: u32 = xmodem_word(12, 17, 2);
+
+/// Writes `\r\n#XMODEM: <what>,<ret>\r\n`.
+#[inline(always)]
+pub fn xmodem(out: &mut impl Out, what: Line, ret: i32) {
+    let word = if what == Line::Init { INIT } else { SHUTDOWN };
+    line(out, word, ret, 0);
+}
+
+/// Writes `\r\n#XMODEM: FAULT,0x<reason>,0x<pc>\r\n` (lower-case hexadecimal).
+#[inline(always)]
+pub fn fault(out: &mut impl Out, reason: u32, pc: u32) {
+    line(out, FAULT, reason as i32, pc as i32);
+}
+
+/// Writes `\r\n#XFOTA: <stage>,<status>[,<info>]\r\n`. Callers pass `info` exactly when DESIGN
+/// §2.12 wants it: status error, or stage download with status OK (percent) or cancelled (0).
+#[inline(always)]
+pub fn xfota(out: &mut impl Out, stage: Stage, status: Status, info: Option<i32>) {
+    let word = stage as u32 | (status as u32) << 3 | u32::from(info.is_some()) << 5;
+    line(out, word, info.unwrap_or(0), 0);
+}
+
+/// The one builder of every notification line (see the constants above for `word`): the head,
+/// then the first of `a`, `b` as many as `word` says, each as `,` and the number (signed
+/// decimal, or for `FAULT` `0x` and its bits as a `u32` in lower-case hexadecimal), then
+/// `\r\n`, with one [`Out::write`]. Everything in four registers: no stack arguments at any
+/// call (measured). The line is built in a [`LINE_MAX`] stack buffer (bytes beyond it are
+/// dropped, which the unit tests prove never happens). Numbers are written by hand: `ufmt`'s
+/// integer formatting costs 196 B more flash here.
+#[inline(never)]
+fn line(out: &mut impl Out, word: u32, a: i32, b: i32) {
+    let hex = word == FAULT;
+    // `<stage>,<status>` as the bytes of one word: one store (3 byte stores cost 8 B more).
+    let xfota = (u32::from_le_bytes(*b"0,0\0") | word & 7 | (word >> 3 & 3) << 16).to_le_bytes();
+    let (head, what): (&[u8], &[u8]) = if word & XMODEM == 0 {
+        (b"\r\n#XFOTA: ", xfota.get(..3).unwrap_or_default())
     } else {
-        b"#XMODEM: "
+        let what = WHATS.get((word & 31) as usize..(word >> 8) as usize);
+        (b"\r\n#XMODEM: ", what.unwrap_or_default())
     };
     let mut l = Buf {
         buf: [0; LINE_MAX],
         len: 0,
     };
-    l.push(b"\r\n");
     l.push(head);
     l.push(what);
-    for &n in nums {
+    let count = (word >> 5 & 3) as usize;
+    let nums = [a, b];
+    for &n in nums.get(..count).unwrap_or(&nums) {
         let (mut v, base) = if hex {
             l.push(b",0x");
             (n as u32, 16)
@@ -105,31 +144,6 @@ impl Buf {
         }
         self.len = len;
     }
-}
-
-/// Writes `\r\n#XFOTA: <stage>,<status>[,<info>]\r\n`. Callers pass `info` exactly when DESIGN
-/// §2.12 wants it: status error, or stage download with status OK (percent) or cancelled (0).
-///
-/// Stage and status travel packed in one word to the one out-of-line copy, so every call fits
-/// in four registers: 16 B less flash (measured).
-#[inline(always)]
-pub fn xfota(out: &mut impl Out, stage: Stage, status: Status, info: Option<i32>) {
-    xfota_packed(
-        out,
-        u16::from(stage as u8) | u16::from(status as u8) << 8,
-        info,
-    );
-}
-
-#[inline(never)]
-fn xfota_packed(out: &mut impl Out, stage_status: u16, info: Option<i32>) {
-    let [stage, status] = stage_status.to_le_bytes();
-    line(
-        out,
-        Line::Xfota,
-        &[b'0' + stage, b',', b'0' + status],
-        info.as_slice(),
-    );
 }
 
 #[cfg(test)]
@@ -199,14 +213,53 @@ mod tests {
     }
 
     #[test]
+    fn modem_lines() {
+        let f = written(|o| xmodem(o, Line::Init, -5));
+        assert_eq!(f.s(), "\r\n#XMODEM: INIT,-5\r\n");
+        let f = written(|o| xmodem(o, Line::Shutdown, 0));
+        assert_eq!(f.s(), "\r\n#XMODEM: SHUTDOWN,0\r\n");
+        let f = written(|o| fault(o, 0x8000_0000, 0xdead_beef));
+        assert_eq!(f.s(), "\r\n#XMODEM: FAULT,0x80000000,0xdeadbeef\r\n");
+    }
+
+    #[test]
+    fn every_stage_and_status() {
+        use Stage::*;
+        use Status::*;
+        for st in [Init, Download, ErasePending, Erased, Downloaded, Complete] {
+            for su in [Ok, Error, Cancelled, Reverted] {
+                let (s, t) = (b'0' + st as u8, b'0' + su as u8);
+                let f = written(|o| xfota(o, st, su, None));
+                assert_eq!(
+                    f.buf[..f.len],
+                    b"\r\n#XFOTA: s,t\r\n".map(|c| match c {
+                        b's' => s,
+                        b't' => t,
+                        c => c,
+                    })
+                );
+                let f = written(|o| xfota(o, st, su, Some(-7)));
+                assert_eq!(
+                    f.buf[..f.len],
+                    b"\r\n#XFOTA: s,t,-7\r\n".map(|c| match c {
+                        b's' => s,
+                        b't' => t,
+                        c => c,
+                    })
+                );
+            }
+        }
+    }
+
+    #[test]
     fn longest_line_fits() {
         let max = u32::MAX as i32;
-        let f = written(|o| line(o, Line::Fault, b"FAULT", &[max, max]));
+        let f = written(|o| fault(o, max as u32, max as u32));
         assert_eq!(f.s(), "\r\n#XMODEM: FAULT,0xffffffff,0xffffffff\r\n");
         assert_eq!(f.s().len(), LINE_MAX);
-        let f = written(|o| line(o, Line::Xmodem, b"SHUTDOWN", &[i32::MIN]));
+        let f = written(|o| xmodem(o, Line::Shutdown, i32::MIN));
         assert_eq!(f.s(), "\r\n#XMODEM: SHUTDOWN,-2147483648\r\n");
-        let f = written(|o| line(o, Line::Fault, b"FAULT", &[0, 0x1a2b]));
+        let f = written(|o| fault(o, 0, 0x1a2b));
         assert_eq!(f.s(), "\r\n#XMODEM: FAULT,0x0,0x1a2b\r\n");
     }
 }
