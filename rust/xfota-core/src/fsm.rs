@@ -592,7 +592,7 @@ impl Fota {
         self.modem_ok = report.modem_init == 0;
         if !self.modem_ok {
             // The AT host works without the modem; say why FOTA mostly does not.
-            xmodem(out, b"INIT", report.modem_init);
+            urc::xmodem(out, Line::Init, report.modem_init);
         }
         if self.phase != Phase::Idle {
             port.log(Log::LateBoot, 0);
@@ -726,20 +726,8 @@ impl Fota {
     /// `#XMODEM: SHUTDOWN,<ret>` and `#XMODEM: INIT,<ret>` (Serial Modem's lines); the modem
     /// is usable again iff `init` is 0.
     pub fn on_modem_reinit(&mut self, shutdown: i32, init: i32, out: &mut impl Out) {
-        xmodem(out, b"SHUTDOWN", shutdown);
-        xmodem(out, b"INIT", init);
+        urc::xmodem(out, Line::Shutdown, shutdown);
+        urc::xmodem(out, Line::Init, init);
         self.modem_ok = init == 0;
     }
-}
-
-/// `\r\n#XMODEM: <what>,<ret>\r\n`, `what` being `b"INIT"` or `b"SHUTDOWN"`. Inlined: the
-/// comparison folds away at every call (each passes a literal).
-#[inline(always)]
-fn xmodem(out: &mut impl Out, what: &[u8], ret: i32) {
-    let what = if what == b"INIT" {
-        Line::Init
-    } else {
-        Line::Shutdown
-    };
-    urc::xmodem(out, what, ret);
 }
