@@ -139,7 +139,12 @@ impl Record {
         };
         let fields =
             u32::from_le_bytes([RECORD_VERSION, self.image as u8, stage as u8, status as u8]);
-        encode_raw(fields, info, self.id.as_ref())
+        // A call per case, not `self.id.as_ref()`: where the caller knows which, one call stays
+        // and its identity is not first copied into a record in memory.
+        match self.id {
+            Some(id) => encode_raw(fields, info, Some(&id)),
+            None => encode_raw(fields, info, None),
+        }
     }
 
     /// Decodes stored bytes (version 2, or version 1 without identity).
