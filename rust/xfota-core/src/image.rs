@@ -115,7 +115,8 @@ fn walk_into(
     };
     if prot != 0 {
         port.read_image(slot, body_end, &mut b[..4])?;
-        if u16le(&b, 0) != TLV_PROT_INFO_MAGIC || u16le(&b, 2) != prot {
+        // Magic and size as one little-endian word.
+        if u32le(&b, 0) != u32::from(TLV_PROT_INFO_MAGIC) | u32::from(prot) << 16 {
             return Err(reason::PROTECTED_TLV);
         }
     }
