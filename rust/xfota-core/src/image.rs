@@ -86,6 +86,18 @@ fn u32le(b: &[u8], at: usize) -> u32 {
 /// Walks the image in `slot` and returns its SHA-256 TLV; with `verify`, the port must also
 /// confirm that the hashed region matches it. `Err`: a [`reason`] code, or the port's errno.
 pub fn walk(port: &mut impl Port, slot: Slot, verify: bool) -> Result<[u8; 32], i32> {
+    let mut hash = [0u8; 32];
+    walk_into(port, slot, verify, &mut hash)?;
+    Ok(hash)
+}
+
+/// [`walk`] filling `hash` in place: an early `Err` then skips the copy of a 32-byte result.
+fn walk_into(
+    port: &mut impl Port,
+    slot: Slot,
+    verify: bool,
+    hash: &mut [u8; 32],
+) -> Result<(), i32> {
     let mut b = [0u8; 32];
     port.read_image(slot, 0, &mut b[..20])?;
     if u32le(&b, 0) != IMAGE_MAGIC {
@@ -103,7 +115,8 @@ pub fn walk(port: &mut impl Port, slot: Slot, verify: bool) -> Result<[u8; 32], 
     };
     if prot != 0 {
         port.read_image(slot, body_end, &mut b[..4])?;
-        if u16le(&b, 0) != TLV_PROT_INFO_MAGIC || u16le(&b, 2) != prot {
+        // Magic and size as one little-endian word.
+        if u32le(&b, 0) != u32::from(TLV_PROT_INFO_MAGIC) | u32::from(prot) << 16 {
             return Err(reason::PROTECTED_TLV);
         }
     }
@@ -113,7 +126,6 @@ pub fn walk(port: &mut impl Port, slot: Slot, verify: bool) -> Result<[u8; 32], 
     }
     let end = hashed.saturating_add(u32::from(u16le(&b, 2)));
     let mut off = hashed.saturating_add(4);
-    let mut hash = [0u8; 32];
     let mut found = false;
     // Every TLV up to the end of the area: `off` grows by at least 4 a round.
     while off < end {
@@ -133,10 +145,10 @@ pub fn walk(port: &mut impl Port, slot: Slot, verify: bool) -> Result<[u8; 32], 
             }
             port.read_image(slot, data, &mut b)?;
             // MCUboot checks every SHA-256 TLV against the one hash of the image.
-            if found && hash != b {
+            if found && *hash != b {
                 return Err(reason::HASH_MISMATCH);
             }
-            hash = b;
+            *hash = b;
             found = true;
         }
         off = next;
@@ -144,8 +156,8 @@ pub fn walk(port: &mut impl Port, slot: Slot, verify: bool) -> Result<[u8; 32], 
     if !found {
         return Err(reason::NO_HASH);
     }
-    if verify && !port.image_hash_matches(hashed, &hash)? {
+    if verify && !port.image_hash_matches(hashed, hash)? {
         return Err(reason::HASH_MISMATCH);
     }
-    Ok(hash)
+    Ok(())
 }

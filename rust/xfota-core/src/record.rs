@@ -92,6 +92,22 @@ pub const fn crc16(mut data: &[u8]) -> u16 {
     crc
 }
 
+/// [`Record::encode`] from version, image type, stage and status (`fields`, little-endian bytes),
+/// info and identity: four registers, so the caller's record need not be built in memory.
+fn encode_raw(fields: u32, info: i32, id: Option<&[u8; ID_LEN]>) -> [u8; RECORD_LEN] {
+    let mut b = [0u8; RECORD_LEN];
+    let [m0, m1] = MAGIC;
+    let [v, image, stage, status] = fields.to_le_bytes();
+    let [i0, i1, i2, i3] = info.to_le_bytes();
+    b[..10].copy_from_slice(&[m0, m1, v, image, stage, status, i0, i1, i2, i3]);
+    if let Some(id) = id {
+        b[10..26].copy_from_slice(id);
+    }
+    let crc = crc16(&b[..26]);
+    b[26..].copy_from_slice(&crc.to_le_bytes());
+    b
+}
+
 impl Record {
     /// An image waiting for activation (stage 4).
     pub const fn waiting(image: ImageType, id: Option<[u8; ID_LEN]>) -> Self {
@@ -112,6 +128,8 @@ impl Record {
     }
 
     /// The stored bytes (always version 2).
+    // Inlined, the caller passes its fields in registers to the one out-of-line encoder.
+    #[inline(always)]
     pub fn encode(&self) -> [u8; RECORD_LEN] {
         let (stage, status, info) = match self.result {
             None => (Stage::Downloaded, Status::Ok, 0),
@@ -119,27 +137,14 @@ impl Record {
             Some(Outcome::Error(code)) => (Stage::Complete, Status::Error, code),
             Some(Outcome::Reverted) => (Stage::Complete, Status::Reverted, 0),
         };
-        let [i0, i1, i2, i3] = info.to_le_bytes();
-        let head = [
-            MAGIC[0],
-            MAGIC[1],
-            RECORD_VERSION,
-            self.image as u8,
-            stage as u8,
-            status as u8,
-            i0,
-            i1,
-            i2,
-            i3,
-        ];
-        let mut b = [0u8; RECORD_LEN];
-        b[..10].copy_from_slice(&head);
-        if let Some(id) = &self.id {
-            b[10..26].copy_from_slice(id);
+        let fields =
+            u32::from_le_bytes([RECORD_VERSION, self.image as u8, stage as u8, status as u8]);
+        // A call per case, not `self.id.as_ref()`: where the caller knows which, one call stays
+        // and its identity is not first copied into a record in memory.
+        match self.id {
+            Some(id) => encode_raw(fields, info, Some(&id)),
+            None => encode_raw(fields, info, None),
         }
-        let crc = crc16(&b[..26]);
-        b[26..].copy_from_slice(&crc.to_le_bytes());
-        b
     }
 
     /// Decodes stored bytes (version 2, or version 1 without identity).
