@@ -831,7 +831,9 @@ int fake_pdn_contexts(void)
 /* ==== modem library: sdk-nrf v3.2.1 lib/nrf_modem_lib/nrf_modem_lib.c ========================
  * nrf_modem_lib_init(): the DFU result hook runs inside it; errors such as -NRF_EIO (the modem
  * needs a full firmware program) or -NRF_EAGAIN leave the library down. shutdown(): the modem
- * is off afterwards.
+ * is off afterwards, and it always returns 0 (it runs the shutdown callbacks, sends AT+CFUN=0
+ * if the mode is not 0 or 4, ignores nrf_modem_shutdown()'s result and returns 0): it has no
+ * failure to model. Not modelled: that AT+CFUN=0.
  */
 int nrf_modem_lib_init(void)
 {
@@ -851,7 +853,7 @@ int nrf_modem_lib_shutdown(void)
 	for (int c = 0; c < FAKE_PDN_CIDS; c++) {
 		fake.pdn[c].active = false;
 	}
-	return fake.modem_shutdown_rc;
+	return 0;
 }
 
 void fake_modem_fault(uint32_t reason, uint32_t pc)
@@ -866,7 +868,10 @@ void fake_modem_fault(uint32_t reason, uint32_t pc)
  * subsys/settings/src/settings_init.c, settings_store.c: settings_subsys_init() returns the
  * backend's init error; without a backend, settings_save_one() (and settings_delete(), a save
  * of nothing) return -ENOENT (no save destination). The read callback returns the backend's
- * read error.
+ * read error. settings_load_subtree_direct() ignores what the backend's csi_load() returns and
+ * always returns 0: a backend that cannot read the record (load_rc) just never hands it over
+ * (the NVS backend skips an entry whose name or value it cannot read). Here the record stays
+ * stored: a transient read failure.
  */
 
 int settings_subsys_init(void)
@@ -891,7 +896,8 @@ static ssize_t fake_read(void *cb_arg, void *data, size_t len)
 int settings_load_subtree_direct(const char *subtree, settings_load_direct_cb cb, void *param)
 {
 	if (fake.load_rc) {
-		return fake.load_rc;
+		/* The backend's load failed; settings_store.c drops its result. */
+		return 0;
 	}
 	if (strcmp(subtree, "xfota") != 0 || !fake.rec_present) {
 		return 0;

@@ -45,9 +45,9 @@ struct fake_ncs {
 	bool dfu_target_active; /* dfu_target_init() ran, no reset since */
 	int dfu_inits;
 	int dfu_resets;
-	int dfu_reset_rc;
+	int dfu_reset_rc; /* the target's reset() failed: it stays the current target */
 	int dfu_dones;
-	int dfu_done_rc;
+	int dfu_done_rc;  /* dfu_target_done(true): e.g. MCUboot's stream flush, a flash error */
 	int schedules;     /* dfu_target_schedule_update() calls */
 	int schedule_rc;
 	int scheduled_ok;  /* successful ones */
@@ -84,8 +84,7 @@ struct fake_ncs {
 	int dfu_res;
 	int modem_init_rc;     /* nrf_modem_lib_init(): 0, -NRF_EIO, -NRF_EAGAIN, ... */
 	int modem_inits;
-	int modem_shutdowns;
-	int modem_shutdown_rc;
+	int modem_shutdowns; /* nrf_modem_lib_shutdown() always returns 0 in v3.2.1 */
 	bool modem_up;
 	/* ---- at_monitor */
 	int notifs_dropped; /* no room in the CONFIG_AT_MONITOR_HEAP_SIZE heap */
@@ -97,13 +96,17 @@ struct fake_ncs {
 	int saves;
 	int deletes;
 	int delete_rc;        /* settings_delete(): a backend write error, e.g. -EIO */
-	int load_rc;          /* settings_load_subtree_direct() */
+	int load_rc;          /* the backend's load fails: the record is not handed over (and
+			       * settings_load_subtree_direct() still returns 0, as Zephyr's)
+			       */
 	int rec_read_rc;      /* the read callback handed to the record's handler */
 	int settings_init_rc; /* settings_subsys_init(): the backend's init error */
 	bool settings_ready;  /* settings_subsys_init() succeeded: a save destination exists */
 	/* ---- MCUboot */
 	int swap_type;
-	int confirm_rc;
+	int confirm_rc; /* boot_write_img_confirmed(): -EIO (flash_area_open), or boot_set_next()'s
+			 * bootutil code, positive: BOOT_EFLASH 1, BOOT_EBADIMAGE 3, BOOT_EBADVECT 4
+			 */
 	int confirms;
 	int erase_bank_rc;
 	int erase_banks;
