@@ -441,8 +441,14 @@ static int32_t port_clear_record(void *ctx)
 
 static int32_t port_confirm_image(void *ctx)
 {
+	int err;
+
 	ARG_UNUSED(ctx);
-	return boot_write_img_confirmed();
+	/* Zephyr passes boot_set_next()'s bootutil code through: positive (BOOT_EFLASH, ...) when
+	 * the image trailer cannot be read or written. The port returns errno values.
+	 */
+	err = boot_write_img_confirmed();
+	return err > 0 ? -EIO : err;
 }
 
 static const struct xfota_port port = {

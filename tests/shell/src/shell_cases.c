@@ -551,15 +551,13 @@ SHELL_TEST(confirm_failure_at_boot_reports_5_1_errno)
 	EXPECT_TRUE(!fake.rec_present);
 }
 
-/* DEFECT, deliberately not registered (it fails): boot_write_img_confirmed() in the sdk-zephyr
- * of NCS v3.2.1 returns boot_set_next()'s bootutil code as is, a positive number (BOOT_EFLASH,
- * 1, when the image trailer cannot be read or written). port_confirm_image() passes it on, the
- * FFI takes a positive return for a broken port contract and makes it -EINVAL: the host reads
- * 5,1,-22, which says nothing of a flash failure. Expected here: -EIO, as the shell maps the
- * modem's positive codes (modem_err()) and as Zephyr's boot_write_img_confirmed_multi() maps
- * any bootutil failure. Register it (SHELL_TEST) once src/xfota_shell.c maps the code.
+/* boot_write_img_confirmed() in the sdk-zephyr of NCS v3.2.1 returns boot_set_next()'s bootutil
+ * code as is, a positive number (BOOT_EFLASH, 1, when the image trailer cannot be read or
+ * written). The shell maps it to -EIO, as it maps the modem's positive codes (modem_err()) and as
+ * Zephyr's boot_write_img_confirmed_multi() maps any bootutil failure; passed on as is, the FFI
+ * would take it for a broken port contract and the host would read 5,1,-22.
  */
-static __attribute__((unused)) void unregistered_defect_confirm_bootutil_code_is_not_an_errno(void)
+SHELL_TEST(confirm_bootutil_code_reports_eio)
 {
 	char want[64];
 
