@@ -19,7 +19,13 @@
 use crate::ImageType;
 
 /// The command name, compared case-insensitively.
-pub const NAME: &[u8] = b"AT#XFOTA";
+pub const NAME: &[u8; 8] = b"AT#XFOTA";
+/// `| CASE` on a line's first 8 bytes, read as one little-endian word, lower-cases an upper-case
+/// letter of [`NAME`] and leaves its `#` (byte 2) alone; only an upper-case letter becomes the
+/// lower-case one, so the result equals [`NAME_LOWER`] exactly for [`NAME`] in any case.
+const CASE: u64 = 0x2020_2020_2000_2020;
+/// [`NAME`] in lower case, as that word.
+const NAME_LOWER: u64 = u64::from_le_bytes(*NAME) | CASE;
 /// Longest accepted `<apn>`: lte_lc's PDN module (sdk-nrf v3.2.x,
 /// `lib/lte_link_control/modules/pdn.c`, `APN_STR_MAX_LEN` 64 with the NUL) refuses longer ones.
 pub const APN_MAX_LEN: usize = 63;
@@ -128,6 +134,10 @@ const EMPTY: u32 = u32::MAX;
 /// [`Lexer::int`] for a parameter that does not lex: every check refuses it, and the line is
 /// refused with [`Reject::Field`].
 const BAD: u32 = u32::MAX - 1;
+/// An integer is capped at this before each further digit: `CAP * 10 + 9` is above every
+/// range checked and below the markers, and nothing overflows.
+const INT_CAP: u32 = 1 << 28;
+const _: () = assert!(SEC_TAG_MAX / 10 < INT_CAP && INT_CAP * 10 + 9 < BAD);
 
 /// The parameter list, one parameter at a time, as Nordic's parser tokenizes it.
 struct Lexer<'a> {
@@ -143,6 +153,12 @@ impl<'a> Lexer<'a> {
     /// The next parameter: a quoted string (between the quotes), or `None` and the parameter is
     /// in [`Lexer::int`]. (A slice comes back in registers, a token enum would not.) A `,` at
     /// the end of the line leaves an empty last parameter, as in Nordic's parser.
+    ///
+    /// `None` alone says nothing: a reader must accept only what it checks in `int` (an
+    /// absent parameter is `int == EMPTY`, never a bare `None` arm), so that [`BAD`] is refused
+    /// wherever it turns up. A parameter that does not lex is not consumed either: every later
+    /// read, and the final check for extra parameters, meets it again. `parse_params` asserts
+    /// in debug builds that an accepted command left no `BAD` behind.
     fn next(&mut self) -> Option<&'a [u8]> {
         // Kept unless the parameter is an integer.
         self.int = EMPTY;
@@ -173,9 +189,7 @@ impl<'a> Lexer<'a> {
                     [b'0', r @ ..] if !signed => d = r,
                     [b'1'..=b'9', ..] => {
                         while let [c @ b'0'..=b'9', r @ ..] = d {
-                            // Capped at 2^28 before another digit: 2^28 * 10 is above every
-                            // range checked, below the markers, and nothing overflows.
-                            v = v.min(1 << 28) * 10 + u32::from(c - b'0');
+                            v = v.min(INT_CAP) * 10 + u32::from(c - b'0');
                             d = r;
                         }
                     }
@@ -312,7 +326,10 @@ fn parse_params(params: &[u8]) -> Result<Command<'_>, Reject> {
     };
     // A parameter that does not lex leaves `BAD`, which fails the check that reads it, and
     // nothing is read after: that refusal becomes `Field`. (`int` is `BAD` only then.)
-    command(&mut lx).map_err(|r| if lx.int == BAD { Reject::Field } else { r })
+    let r = command(&mut lx);
+    // An accepted command never leaves `BAD` behind (see `Lexer::next`).
+    debug_assert!(r.is_err() || lx.int != BAD);
+    r.map_err(|r| if lx.int == BAD { Reject::Field } else { r })
 }
 
 /// The command in `lx`'s parameters.
@@ -358,6 +375,8 @@ fn command<'a>(lx: &mut Lexer<'a>) -> Result<Command<'a>, Reject> {
     };
     // Another parameter, even an empty one (a `,` at the end), is one too many.
     if lx.rest.is_some() {
+        // Lexed only so that a malformed extra parameter is refused as `Field`: a lexing error
+        // wins over the count (the conformance table pins this).
         lx.next();
         return Err(Reject::TooMany);
     }
@@ -366,12 +385,10 @@ fn command<'a>(lx: &mut Lexer<'a>) -> Result<Command<'a>, Reject> {
 
 /// Parses one AT line (without its terminator).
 pub fn parse(line: &[u8]) -> Parsed<'_> {
-    // `NAME` case-insensitively: `| 0x20` lower-cases its letters and leaves `#` alone, and
-    // only an upper-case letter becomes the lower-case one.
-    let Some((name, tail)) = line.split_first_chunk::<8>() else {
+    let Some((name, tail)) = line.split_first_chunk::<{ NAME.len() }>() else {
         return Parsed::NotMine;
     };
-    if u64::from_le_bytes(*name) | 0x2020_2020_2000_2020 != u64::from_le_bytes(*b"at#xfota") {
+    if u64::from_le_bytes(*name) | CASE != NAME_LOWER {
         return Parsed::NotMine;
     }
     let result = match tail {
@@ -425,7 +442,8 @@ impl DownloadTarget {
     }
 
     /// Overwrites the target in place with `url` (never moved: the downloader keeps pointers
-    /// into it).
+    /// into it). `url` comes from [`Url::parse`]: the scheme is lower-cased with `| 0x20` on
+    /// its first 5 bytes, right only for the `http:`/`https` that `parse` accepted.
     pub fn set(&mut self, url: &Url<'_>) {
         let len = url.raw.len().min(URL_MAX_LEN);
         self.buf = [0; URL_MAX_LEN + 2];
@@ -489,6 +507,7 @@ pub struct DownloadRequest<'a> {
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
     use super::*;
 
     fn start(line: &[u8]) -> Start<'_> {
@@ -506,6 +525,45 @@ mod tests {
         assert_eq!(parse(b"AT\x03XFOTA=0"), Parsed::NotMine);
         assert_eq!(parse(b"@T#XFOTA=0"), Parsed::NotMine);
         assert_eq!(parse(b"AT#[FOTA=0"), Parsed::NotMine);
+    }
+
+    /// A parameter that does not lex is refused as `Field` at every position, also where the
+    /// position is optional or one too many (the markers of `Lexer::next` must never let it
+    /// through as "absent").
+    #[test]
+    fn malformed_parameter_is_field_at_every_position() {
+        use std::string::String;
+        let prefixes: [&[u8]; 5] = [
+            b"AT#XFOTA=",
+            b"AT#XFOTA=1,",
+            b"AT#XFOTA=1,\"http://h/f\",",
+            b"AT#XFOTA=1,\"http://h/f\",5,",
+            b"AT#XFOTA=1,\"http://h/f\",5,\"apn\",",
+        ];
+        let bad: [&[u8]; 9] = [
+            b"5x", b"01", b"-0", b"+", b"-", b"0x5", b"5 ", b"  5", b"\"a",
+        ];
+        for prefix in prefixes {
+            for token in bad {
+                let line = [prefix, token].concat();
+                assert_eq!(
+                    parse(&line),
+                    Parsed::Invalid(Reject::Field),
+                    "{}",
+                    String::from_utf8_lossy(&line)
+                );
+                // Followed by more parameters, where that leaves the token whole.
+                if token.first() != Some(&b'"') {
+                    let line = [prefix, token, b",\"x\""].concat();
+                    assert_eq!(
+                        parse(&line),
+                        Parsed::Invalid(Reject::Field),
+                        "{}",
+                        String::from_utf8_lossy(&line)
+                    );
+                }
+            }
+        }
     }
 
     #[test]

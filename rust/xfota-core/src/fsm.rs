@@ -3,7 +3,7 @@
 use crate::at::{self, Command, DownloadRequest, DownloadTarget, Parsed, Start};
 use crate::image::{self, Slot};
 use crate::record::{self, Outcome, Record, RECORD_LEN};
-use crate::urc::{self, Line};
+use crate::urc::{self, XmodemLine};
 use crate::{ImageType, Stage, Status, ERR_DOWNLOAD_FAILED, ERR_IMAGE_REJECTED};
 
 /// Progress of a modem scratch erase.
@@ -592,7 +592,7 @@ impl Fota {
         self.modem_ok = report.modem_init == 0;
         if !self.modem_ok {
             // The AT host works without the modem; say why FOTA mostly does not.
-            urc::xmodem(out, Line::Init, report.modem_init);
+            urc::xmodem(out, XmodemLine::Init, report.modem_init);
         }
         if self.phase != Phase::Idle {
             port.log(Log::LateBoot, 0);
@@ -726,8 +726,8 @@ impl Fota {
     /// `#XMODEM: SHUTDOWN,<ret>` and `#XMODEM: INIT,<ret>` (Serial Modem's lines); the modem
     /// is usable again iff `init` is 0.
     pub fn on_modem_reinit(&mut self, shutdown: i32, init: i32, out: &mut impl Out) {
-        urc::xmodem(out, Line::Shutdown, shutdown);
-        urc::xmodem(out, Line::Init, init);
+        urc::xmodem(out, XmodemLine::Shutdown, shutdown);
+        urc::xmodem(out, XmodemLine::Init, init);
         self.modem_ok = init == 0;
     }
 }

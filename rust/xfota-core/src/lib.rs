@@ -46,17 +46,6 @@ pub enum ImageType {
     Modem = 2,
 }
 
-impl ImageType {
-    /// The image type for a raw integer (1 app, 2 modem), `None` for anything else.
-    pub fn from_raw(raw: u8) -> Option<Self> {
-        match raw {
-            1 => Some(Self::App),
-            2 => Some(Self::Modem),
-            _ => None,
-        }
-    }
-}
-
 /// `<fota_stage>` of the `#XFOTA` notification.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]

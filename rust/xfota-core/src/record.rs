@@ -92,19 +92,27 @@ pub const fn crc16(mut data: &[u8]) -> u16 {
     crc
 }
 
-/// [`Record::encode`] from version, image type, stage and status (`fields`, little-endian bytes),
-/// info and identity: four registers, so the caller's record need not be built in memory.
+/// Bytes before the identity: magic, version, image type, stage, status, info.
+const HEAD_LEN: usize = 10;
+/// Bytes the CRC covers: the head and the identity.
+const CRC_AT: usize = HEAD_LEN + ID_LEN;
+const _: () = assert!(CRC_AT + 2 == RECORD_LEN);
+
+/// [`Record::encode`] from `fields` (its little-endian bytes are record bytes 2..6: version,
+/// image type, stage, status), info and identity: four registers, so the caller's record need
+/// not be built in memory.
 fn encode_raw(fields: u32, info: i32, id: Option<&[u8; ID_LEN]>) -> [u8; RECORD_LEN] {
     let mut b = [0u8; RECORD_LEN];
     let [m0, m1] = MAGIC;
     let [v, image, stage, status] = fields.to_le_bytes();
     let [i0, i1, i2, i3] = info.to_le_bytes();
-    b[..10].copy_from_slice(&[m0, m1, v, image, stage, status, i0, i1, i2, i3]);
+    // Constant ranges of a fixed array, in bounds by the assertion above.
+    b[..HEAD_LEN].copy_from_slice(&[m0, m1, v, image, stage, status, i0, i1, i2, i3]);
     if let Some(id) = id {
-        b[10..26].copy_from_slice(id);
+        b[HEAD_LEN..CRC_AT].copy_from_slice(id);
     }
-    let crc = crc16(&b[..26]);
-    b[26..].copy_from_slice(&crc.to_le_bytes());
+    let crc = crc16(&b[..CRC_AT]);
+    b[CRC_AT..].copy_from_slice(&crc.to_le_bytes());
     b
 }
 
@@ -171,7 +179,7 @@ impl Record {
         if crc16(body) != u16::from_le_bytes(*crc) {
             return Err(RecordError::Checksum);
         }
-        // ImageType::from_raw, spelled out: the Option in between cost bytes.
+        // The discriminants of `ImageType`.
         let image = match *image {
             1 => ImageType::App,
             2 => ImageType::Modem,

@@ -21,31 +21,60 @@ pub const LINE_MAX: usize = 40;
 
 /// Which `#XMODEM` line [`xmodem`] writes (Serial Modem's lines around a modem fault).
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Line {
+pub enum XmodemLine {
     /// `#XMODEM: INIT,<ret>`.
     Init,
     /// `#XMODEM: SHUTDOWN,<ret>`.
     Shutdown,
 }
 
-// [`line`]'s first word says what to write. Bits 5..=6: how many numbers follow the head.
-// Bit 7 clear, an `#XFOTA` line: bits 0..=2 its stage, 3..=4 its status, so the word stays
-// below 128 (one 2-byte `movs` at each of the many calls). Bit 7 set, an `#XMODEM` line: its
-// `<what>` is `WHATS[start..end]`, `start` in bits 0..=4, `end` from bit 8 (a table of slices
-// would cost flash for pointers and lengths).
+// [`line`]'s first word says what to write. Bits 5..=6 (`COUNT_*`): how many numbers follow
+// the head. Bit 7 clear, an `#XFOTA` line: bits 0..=2 its stage, 3..=4 its status, so the word
+// stays below 128 (one 2-byte `movs` at each of the many calls). Bit 7 set (`XMODEM`), an
+// `#XMODEM` line: its `<what>` is `WHATS[start..end]`, `start` in bits 0..=4, `end` from bit 8
+// (a table of slices would cost flash for pointers and lengths). The numbers print in
+// hexadecimal with `0x` for the word `FAULT` only, in signed decimal otherwise.
+const STAGE_MASK: u32 = 7;
+const STATUS_SHIFT: u32 = 3;
+const STATUS_MASK: u32 = 3;
+const COUNT_SHIFT: u32 = 5;
+const COUNT_MASK: u32 = 3;
 const XMODEM: u32 = 1 << 7;
+const START_MASK: u32 = 31;
+const END_SHIFT: u32 = 8;
 const WHATS: &[u8] = b"SHUTDOWNINITFAULT";
-const fn xmodem_word(start: u32, end: u32, numbers: u32) -> u32 {
-    XMODEM | numbers << 5 | start | end << 8
+const _: () =
+    assert!(Stage::Complete as u32 <= STAGE_MASK && Status::Reverted as u32 <= STATUS_MASK);
+/// Whether `WHATS[start..]` begins with `what`. Compile time only (the constants below): an
+/// index out of bounds is a build error there.
+#[allow(clippy::indexing_slicing)]
+const fn in_whats(start: usize, what: &[u8]) -> bool {
+    let mut i = 0;
+    while i < what.len() {
+        if WHATS[start + i] != what[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
-const SHUTDOWN: u32 = xmodem_word(0, 8, 1);
-const INIT: u32 = xmodem_word(8, 12, 1);
-const FAULT: u32 = xmodem_word(12, 17, 2);
+/// The word of the `#XMODEM` line whose `<what>` is `what`, at `start` in `WHATS`.
+const fn xmodem_word(start: usize, what: &[u8], numbers: u32) -> u32 {
+    assert!(in_whats(start, what) && start as u32 <= START_MASK && numbers <= COUNT_MASK);
+    let end = (start + what.len()) as u32;
+    XMODEM | numbers << COUNT_SHIFT | start as u32 | end << END_SHIFT
+}
+const SHUTDOWN: u32 = xmodem_word(0, b"SHUTDOWN", 1);
+const INIT: u32 = xmodem_word(8, b"INIT", 1);
+const FAULT: u32 = xmodem_word(12, b"FAULT", 2);
 
 /// Writes `\r\n#XMODEM: <what>,<ret>\r\n`.
 #[inline(always)]
-pub fn xmodem(out: &mut impl Out, what: Line, ret: i32) {
-    let word = if what == Line::Init { INIT } else { SHUTDOWN };
+pub fn xmodem(out: &mut impl Out, what: XmodemLine, ret: i32) {
+    let word = match what {
+        XmodemLine::Init => INIT,
+        XmodemLine::Shutdown => SHUTDOWN,
+    };
     line(out, word, ret, 0);
 }
 
@@ -59,26 +88,29 @@ pub fn fault(out: &mut impl Out, reason: u32, pc: u32) {
 /// §2.12 wants it: status error, or stage download with status OK (percent) or cancelled (0).
 #[inline(always)]
 pub fn xfota(out: &mut impl Out, stage: Stage, status: Status, info: Option<i32>) {
-    let word = stage as u32 | (status as u32) << 3 | u32::from(info.is_some()) << 5;
+    let word =
+        stage as u32 | (status as u32) << STATUS_SHIFT | u32::from(info.is_some()) << COUNT_SHIFT;
     line(out, word, info.unwrap_or(0), 0);
 }
 
 /// The one builder of every notification line (see the constants above for `word`): the head,
-/// then the first of `a`, `b` as many as `word` says, each as `,` and the number (signed
-/// decimal, or for `FAULT` `0x` and its bits as a `u32` in lower-case hexadecimal), then
-/// `\r\n`, with one [`Out::write`]. Everything in four registers: no stack arguments at any
-/// call (measured). The line is built in a [`LINE_MAX`] stack buffer (bytes beyond it are
-/// dropped, which the unit tests prove never happens). Numbers are written by hand: `ufmt`'s
-/// integer formatting costs 196 B more flash here.
+/// then as many of `a`, `b` as `word` says, each as `,` and the number (signed decimal, or for
+/// `FAULT` `0x` and its bits as a `u32` in lower-case hexadecimal), then `\r\n`, with one
+/// [`Out::write`]. Everything in four registers: no stack arguments at any call (measured). The
+/// line is built in a [`LINE_MAX`] stack buffer (bytes beyond it are dropped, which the unit
+/// tests prove never happens). Numbers are written by hand (`ufmt`'s integer formatting cost
+/// 196 B more flash with the previous builder, measured with `scripts/bench.sh`).
 #[inline(never)]
 fn line(out: &mut impl Out, word: u32, a: i32, b: i32) {
     let hex = word == FAULT;
     // `<stage>,<status>` as the bytes of one word: one store (3 byte stores cost 8 B more).
-    let xfota = (u32::from_le_bytes(*b"0,0\0") | word & 7 | (word >> 3 & 3) << 16).to_le_bytes();
+    let stage = word & STAGE_MASK;
+    let status = (word >> STATUS_SHIFT) & STATUS_MASK;
+    let xfota = (u32::from_le_bytes(*b"0,0\0") | stage | status << 16).to_le_bytes();
     let (head, what): (&[u8], &[u8]) = if word & XMODEM == 0 {
         (b"\r\n#XFOTA: ", xfota.get(..3).unwrap_or_default())
     } else {
-        let what = WHATS.get((word & 31) as usize..(word >> 8) as usize);
+        let what = WHATS.get((word & START_MASK) as usize..(word >> END_SHIFT) as usize);
         (b"\r\n#XMODEM: ", what.unwrap_or_default())
     };
     let mut l = Buf {
@@ -87,7 +119,7 @@ fn line(out: &mut impl Out, word: u32, a: i32, b: i32) {
     };
     l.push(head);
     l.push(what);
-    let count = (word >> 5 & 3) as usize;
+    let count = ((word >> COUNT_SHIFT) & COUNT_MASK) as usize;
     let nums = [a, b];
     for &n in nums.get(..count).unwrap_or(&nums) {
         let (mut v, base) = if hex {
@@ -214,9 +246,9 @@ mod tests {
 
     #[test]
     fn modem_lines() {
-        let f = written(|o| xmodem(o, Line::Init, -5));
+        let f = written(|o| xmodem(o, XmodemLine::Init, -5));
         assert_eq!(f.s(), "\r\n#XMODEM: INIT,-5\r\n");
-        let f = written(|o| xmodem(o, Line::Shutdown, 0));
+        let f = written(|o| xmodem(o, XmodemLine::Shutdown, 0));
         assert_eq!(f.s(), "\r\n#XMODEM: SHUTDOWN,0\r\n");
         let f = written(|o| fault(o, 0x8000_0000, 0xdead_beef));
         assert_eq!(f.s(), "\r\n#XMODEM: FAULT,0x80000000,0xdeadbeef\r\n");
@@ -257,7 +289,7 @@ mod tests {
         let f = written(|o| fault(o, max as u32, max as u32));
         assert_eq!(f.s(), "\r\n#XMODEM: FAULT,0xffffffff,0xffffffff\r\n");
         assert_eq!(f.s().len(), LINE_MAX);
-        let f = written(|o| xmodem(o, Line::Shutdown, i32::MIN));
+        let f = written(|o| xmodem(o, XmodemLine::Shutdown, i32::MIN));
         assert_eq!(f.s(), "\r\n#XMODEM: SHUTDOWN,-2147483648\r\n");
         let f = written(|o| fault(o, 0, 0x1a2b));
         assert_eq!(f.s(), "\r\n#XMODEM: FAULT,0x0,0x1a2b\r\n");

@@ -376,7 +376,9 @@ impl Out for CPort<'_> {
 unsafe fn resolve<'a>(state: *mut xfota_state) -> Option<(&'a mut Fota, CPort<'a>)> {
     // SAFETY: as promised by the caller.
     let storage = unsafe { storage(state) }?;
-    // SAFETY: the magic is only written after the Fota and the checked port pointer were.
+    // SAFETY: `magic == MAGIC` only after `xfota_init`'s single `storage.write` of a complete
+    // `Storage` (the port checked by `complete`, the `Fota` built); one thread calls these
+    // functions, so no call sees a partial write.
     unsafe { Some((storage.fota.assume_init_mut(), CPort { p: &*storage.port })) }
 }
 
@@ -742,6 +744,21 @@ mod tests {
             }
         }
         assert!(words.iter().all(|w| *w == 0));
+    }
+
+    /// `DownloadEvent`'s discriminants are the `XFOTA_EVT_*` codes (which lets the event mapping
+    /// compile to a range check; the mapping itself stays explicit, so a drift costs flash, not
+    /// behaviour).
+    #[test]
+    fn download_event_discriminants_are_the_abi_codes() {
+        // SAFETY: `DownloadEvent` is `repr(i32)`: its first field is the `i32` discriminant.
+        let tag = |e: DownloadEvent| unsafe { *core::ptr::from_ref(&e).cast::<i32>() };
+        assert_eq!(tag(DownloadEvent::Progress(7)), XFOTA_EVT_PROGRESS);
+        assert_eq!(tag(DownloadEvent::ErasePending), XFOTA_EVT_ERASE_PENDING);
+        assert_eq!(tag(DownloadEvent::Erased), XFOTA_EVT_ERASE_DONE);
+        assert_eq!(tag(DownloadEvent::Finished), XFOTA_EVT_FINISHED);
+        assert_eq!(tag(DownloadEvent::Error(3)), XFOTA_EVT_ERROR);
+        assert_eq!(tag(DownloadEvent::Cancelled), XFOTA_EVT_CANCELLED);
     }
 
     #[test]
