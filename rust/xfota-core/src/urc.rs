@@ -261,24 +261,11 @@ mod tests {
         for st in [Init, Download, ErasePending, Erased, Downloaded, Complete] {
             for su in [Ok, Error, Cancelled, Reverted] {
                 let (s, t) = (b'0' + st as u8, b'0' + su as u8);
-                let f = written(|o| xfota(o, st, su, None));
-                assert_eq!(
-                    f.buf[..f.len],
-                    b"\r\n#XFOTA: s,t\r\n".map(|c| match c {
-                        b's' => s,
-                        b't' => t,
-                        c => c,
-                    })
-                );
-                let f = written(|o| xfota(o, st, su, Some(-7)));
-                assert_eq!(
-                    f.buf[..f.len],
-                    b"\r\n#XFOTA: s,t,-7\r\n".map(|c| match c {
-                        b's' => s,
-                        b't' => t,
-                        c => c,
-                    })
-                );
+                let head = [b"\r\n#XFOTA: ".as_slice(), &[s, b',', t]].concat();
+                for (info, tail) in [(None, &b"\r\n"[..]), (Some(-7), b",-7\r\n")] {
+                    let f = written(|o| xfota(o, st, su, info));
+                    assert_eq!(f.buf[..f.len], [head.as_slice(), tail].concat());
+                }
             }
         }
     }
