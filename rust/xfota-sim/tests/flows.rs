@@ -542,9 +542,11 @@ fn pty_serves_the_same_bytes() {
     let sim = Sim::start(dir.path(), &["--pty"], &[]);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     let path = loop {
+        // Whole lines only: the simulator may be in the middle of writing this one.
         if let Some(p) = sim
             .stderr()
-            .lines()
+            .split_inclusive('\n')
+            .filter_map(|l| l.strip_suffix('\n'))
             .find_map(|l| l.strip_prefix("xfota-sim: pty ").map(str::to_owned))
         {
             break p;

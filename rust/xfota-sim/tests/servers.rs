@@ -272,13 +272,8 @@ fn redirect_302_is_followed_and_a_loop_fails() {
     sim.expect(OK);
     sim.send(&start(&ngx.url(false, "loop.bin"), 1));
     sim.expect(&cat(&[OK, &urc("1,1,1")]));
-    sim.quiet();
-    let err = sim.stderr();
+    sim.wait_stderr("cause 5 (INTERNAL), last error -EMLINK");
     sim.close();
-    assert!(
-        err.contains("cause 5 (INTERNAL), last error -EMLINK"),
-        "{err}"
-    );
     // 1 request + 10 redirects followed; the 11th Location is refused.
     assert_eq!(ngx.access_to("/loop.bin").len(), 11);
     assert_eq!(
@@ -347,13 +342,8 @@ fn stalled_on_every_response_fails_after_the_socket_retries() {
     sim.send(&start(&srv.url("app.bin"), 1));
     sim.expect(OK);
     assert_eq!(until_not_progress(&mut sim), "#XFOTA: 1,1,1");
-    sim.quiet();
-    let err = sim.stderr();
+    sim.wait_stderr("cause 5 (INTERNAL), last error -EAGAIN");
     sim.close();
-    assert!(
-        err.contains("cause 5 (INTERNAL), last error -EAGAIN"),
-        "{err}"
-    );
     // The first request and CONFIG_FOTA_SOCKET_RETRIES = 2 resumed ones.
     let reqs = srv.requests();
     assert_eq!(reqs.len(), 3, "{reqs:?}");
@@ -410,17 +400,12 @@ fn headers_too_large_for_the_modem_tls_buffer() {
     let mut sim = boot(dir.path(), &["--sec-tag-dir", tag_dir], b"");
     sim.send(&start_tls(&ngx.url(true, "big/app.bin"), 1));
     sim.expect(&cat(&[OK, &urc("1,1,1")]));
-    sim.quiet();
-    let err = sim.stderr();
+    sim.wait_stderr("cause 5 (INTERNAL), last error -EMSGSIZE");
     // Over plain HTTP the modem's TLS limit does not apply.
     sim.send(&start(&ngx.url(false, "big/app.bin"), 1));
     sim.expect(OK);
     sim.download_ok();
     sim.close();
-    assert!(
-        err.contains("cause 5 (INTERNAL), last error -EMSGSIZE"),
-        "{err}"
-    );
     // http.c:630-642: 2048, then 128 less down to 256, then 8 less, until 8.
     let ranges: Vec<u64> = ngx
         .access_to("/big/app.bin")
@@ -507,8 +492,7 @@ fn progress_bar_only_on_a_terminal_never_on_stdout() {
     sim.send(&start(&srv.url("app.bin"), 1));
     sim.expect(OK);
     sim.download_ok();
-    let err = sim.stderr();
-    sim.close();
+    let err = sim.close_stderr();
     assert!(!err.contains('\u{1b}') && !err.contains("[#"), "{err}");
     // stderr a terminal: the bar is drawn there; stdout carries exactly the UART bytes.
     let (mut master, mut slave) = (-1, -1);

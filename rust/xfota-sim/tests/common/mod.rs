@@ -33,6 +33,9 @@ pub struct Sim {
     stdin: Option<ChildStdin>,
     out: Shared,
     err: Arc<Mutex<Vec<u8>>>,
+    /// The thread copying the child's stderr into `err`; joined once the child exited, so
+    /// `err` then holds all of it.
+    err_reader: Option<std::thread::JoinHandle<()>>,
     pos: usize,
 }
 
@@ -73,7 +76,7 @@ impl Sim {
         let err = Arc::new(Mutex::new(Vec::new()));
         let e2 = err.clone();
         let mut stderr = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
+        let err_reader = std::thread::spawn(move || {
             let mut b = [0u8; 4096];
             while let Ok(n) = stderr.read(&mut b) {
                 if n == 0 {
@@ -88,10 +91,13 @@ impl Sim {
             stdin,
             out,
             err,
+            err_reader: Some(err_reader),
             pos: 0,
         }
     }
 
+    /// The stderr written so far: a line the simulator is writing may be cut; after
+    /// [`Sim::wait_exit`] (and [`Sim::close_stderr`]) it is complete.
     pub fn stderr(&self) -> String {
         String::from_utf8_lossy(&self.err.lock().unwrap()).into_owned()
     }
@@ -239,6 +245,10 @@ impl Sim {
         let deadline = Instant::now() + TIMEOUT;
         loop {
             if let Some(s) = self.child.try_wait().unwrap() {
+                // The pipe is closed: the reader ends, and `err` holds everything.
+                if let Some(r) = self.err_reader.take() {
+                    let _ = r.join();
+                }
                 return s;
             }
             if Instant::now() > deadline {
@@ -250,10 +260,35 @@ impl Sim {
     }
 
     /// Closes stdin and expects exit status 0.
-    pub fn close(mut self) {
+    pub fn close(self) {
+        self.close_stderr();
+    }
+
+    /// Waits until the stderr holds `needle` and returns it. The simulator's download thread
+    /// logs a download's outcome after the URC that ends it, and exits with the process: a
+    /// test reading that line waits for it before closing the simulator.
+    pub fn wait_stderr(&self, needle: &str) -> String {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let err = self.stderr();
+            if err.contains(needle) {
+                return err;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "stderr never held {needle:?}:\n{err}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// [`Sim::close`], then the whole stderr (what the simulator logs after its last URC, e.g.
+    /// a download's outcome, is only certain to be there once it exited).
+    pub fn close_stderr(mut self) -> String {
         self.stdin.take();
         let s = self.wait_exit();
         assert!(s.success(), "exit {s:?}; stderr:\n{}", self.stderr());
+        self.stderr()
     }
 
     pub fn close_stdin(&mut self) {
