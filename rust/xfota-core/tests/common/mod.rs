@@ -2349,6 +2349,11 @@ impl Harness {
                     self.failed_clears = 0;
                     self.forged = false;
                 }
+                // A new report (see boot_effects).
+                Ev::Log(Log::RevertWithoutRecord, _) => {
+                    self.results = 0;
+                    self.failed_clears = 0;
+                }
                 Ev::Out(w) if matches!(classify(w), Some(Wire::Urc(5, ..))) => {
                     self.results += 1;
                     unclear = true;
@@ -2386,6 +2391,11 @@ impl Harness {
         let w = &mut self.world;
         // boot_swap_tables (bootutil_public.c): a pending test request in the secondary slot
         // (TEST) comes before the revert of an unconfirmed primary (REVERT).
+        // boot_validated_swap_type (loader.c) validates the secondary slot for every upgrade
+        // type, REVERT included (BOOT_IS_UPGRADE): boot_validate_slot scrambles an invalid
+        // image (boot_scramble_slot) and the swap type becomes NONE, so MCUboot never swaps a
+        // refused image into the primary, not even the "old" image of a revert (the app may
+        // have downloaded over it during the test boot).
         let mut swapped = false;
         if w.swap_requested {
             w.swap_requested = false;
@@ -2394,17 +2404,26 @@ impl Harness {
                 w.in_test = true;
                 swapped = true;
                 self.seen.model_swap += 1;
+            } else {
+                // Refused: not swapped, scrambled.
+                w.secondary = mcuboot::erased();
             }
-            // An invalid image is refused (not swapped); the slot is left as it is.
         }
         let swap = if swapped {
             SwapType::Revert
         } else if w.in_test {
-            // Not confirmed during the test boot: MCUboot swaps the old image back.
-            std::mem::swap(&mut w.primary, &mut w.secondary);
-            w.in_test = false;
-            self.seen.model_revert += 1;
-            SwapType::None
+            if mcuboot::validate(&w.secondary).accepted.is_some() {
+                // Not confirmed during the test boot: MCUboot swaps the old image back.
+                std::mem::swap(&mut w.primary, &mut w.secondary);
+                w.in_test = false;
+                self.seen.model_revert += 1;
+                SwapType::None
+            } else {
+                // Nothing valid to revert to: the slot is scrambled, the unconfirmed image
+                // keeps running in test mode (its trailer unchanged: the app still reads REVERT).
+                w.secondary = mcuboot::erased();
+                SwapType::Revert
+            }
         } else {
             SwapType::None
         };
@@ -2490,6 +2509,11 @@ impl Harness {
             // MCUboot runs a new image in test mode and nothing says whose: only this command
             // downloads images, so it is confirmed and reported like a waiting app image.
             c.log(Log::RevertWithoutRecord, 0)?;
+            // A report of its own at every such boot: while MCUboot has nothing valid to
+            // revert to, the image stays in test mode (model_boot) and every boot's confirm
+            // is a new attempt, whose result is said again.
+            self.results = 0;
+            self.failed_clears = 0;
             record = Some(rec::MRec {
                 image: ImageType::App,
                 result: None,
@@ -2607,10 +2631,12 @@ impl Harness {
                 } else {
                     identity(&world.primary)
                 };
-                // An odd image (not `plain`: e.g. an unprotected TLV outside MCUboot's allow
-                // list) may be refused by a walk stricter than the identity this model reads,
-                // as in verification: the core then says the identity is unknown and the swap
-                // type decides. A `plain` image's identity must be read.
+                // An odd image (not `plain`, yet accepted by MCUboot: e.g. two equal SHA-256
+                // TLVs, or a header below 32 bytes; a served image the app downloaded during a
+                // test boot is swapped in by the revert) may be refused by a walk stricter than
+                // the identity this model reads, as in verification: the core then says the
+                // identity is unknown and the swap type decides. A `plain` image's identity
+                // must be read.
                 let odd = !world.primary_unreadable
                     && !mcuboot::validate(&mcuboot::slot_with(&world.primary)).plain;
                 let have = have.filter(|_| {
