@@ -24,18 +24,10 @@ pub const RECORD_VERSION: u8 = 2;
 pub const ID_LEN: usize = 16;
 const MAGIC: [u8; 2] = *b"XF";
 
-/// The image identity a record keeps: the first [`ID_LEN`] bytes of `bytes` (an image's SHA-256
-/// TLV, or a stored record's identity field), zero-padded if shorter.
-pub fn identity(bytes: &[u8]) -> [u8; ID_LEN] {
-    // Callers pass a 32-byte hash: inlined, this is a plain 16-byte copy.
-    if let Some(id) = bytes.first_chunk() {
-        return *id;
-    }
-    let mut id = [0u8; ID_LEN];
-    for (d, s) in id.iter_mut().zip(bytes) {
-        *d = *s;
-    }
-    id
+/// The image identity a record keeps: the first [`ID_LEN`] bytes of an image's SHA-256 TLV.
+pub fn identity(sha256: &[u8; 32]) -> [u8; ID_LEN] {
+    // Never the fallback: a 32-byte array always has a first 16-byte chunk.
+    *sha256.first_chunk().unwrap_or(&[0; ID_LEN])
 }
 
 /// The result of an activation, as reported by `#XFOTA: 5,...`.
