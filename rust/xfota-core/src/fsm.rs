@@ -631,11 +631,8 @@ impl Fota {
                 }
             },
         };
-        let (status, info) = match outcome {
-            Outcome::Ok => (Status::Ok, None),
-            Outcome::Error(code) => (Status::Error, Some(code)),
-            Outcome::Reverted => (Status::Reverted, None),
-        };
+        let (status, info) = outcome.status_info();
+        let info = (status == Status::Error).then_some(info);
         urc::xfota(out, Stage::Complete, status, info);
         self.clear(port);
     }

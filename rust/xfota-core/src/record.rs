@@ -41,6 +41,18 @@ pub enum Outcome {
     Reverted,
 }
 
+impl Outcome {
+    /// Its `<fota_status>` and `<fota_info>` (0 unless an error): what `#XFOTA: 5,...` says and
+    /// what a result record stores.
+    pub fn status_info(self) -> (Status, i32) {
+        match self {
+            Self::Ok => (Status::Ok, 0),
+            Self::Error(code) => (Status::Error, code),
+            Self::Reverted => (Status::Reverted, 0),
+        }
+    }
+}
+
 /// A decoded record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Record {
@@ -131,11 +143,9 @@ impl Record {
     // Inlined, the caller passes its fields in registers to the one out-of-line encoder.
     #[inline(always)]
     pub fn encode(&self) -> [u8; RECORD_LEN] {
-        let (stage, status, info) = match self.result {
-            None => (Stage::Downloaded, Status::Ok, 0),
-            Some(Outcome::Ok) => (Stage::Complete, Status::Ok, 0),
-            Some(Outcome::Error(code)) => (Stage::Complete, Status::Error, code),
-            Some(Outcome::Reverted) => (Stage::Complete, Status::Reverted, 0),
+        let (stage, (status, info)) = match self.result {
+            None => (Stage::Downloaded, (Status::Ok, 0)),
+            Some(outcome) => (Stage::Complete, outcome.status_info()),
         };
         let fields =
             u32::from_le_bytes([RECORD_VERSION, self.image as u8, stage as u8, status as u8]);
