@@ -352,8 +352,11 @@ static int32_t port_image_hash_matches(void *ctx, uint32_t len, const uint8_t *s
 	return err == -EILSEQ ? 0 : err;
 }
 
-/* nrf_modem_delta_dfu_* return positive modem codes too; never let one look like success. */
-static int modem_err(int err)
+/* Some NCS calls return positive codes of their own besides negative errnos: the modem's delta
+ * DFU codes (nrf_modem_delta_dfu_*) and MCUboot's bootutil codes (boot_write_img_confirmed()).
+ * The port returns errno values: a positive code is -EIO, never success.
+ */
+static int errno_of(int err)
 {
 	return err > 0 ? -EIO : err;
 }
@@ -376,7 +379,7 @@ static int32_t scratch_offset(size_t *offset)
 	}
 	if (err) {
 		LOG_ERR("delta DFU offset failed: %d", err);
-		return modem_err(err);
+		return errno_of(err);
 	}
 	return 0;
 }
@@ -398,7 +401,7 @@ static int32_t port_modem_erase_start(void *ctx)
 	err = nrf_modem_delta_dfu_erase();
 	if (err) {
 		LOG_ERR("delta DFU erase failed: %d", err);
-		return modem_err(err);
+		return errno_of(err);
 	}
 	return XFOTA_ERASE_PENDING;
 }
@@ -441,14 +444,11 @@ static int32_t port_clear_record(void *ctx)
 
 static int32_t port_confirm_image(void *ctx)
 {
-	int err;
-
 	ARG_UNUSED(ctx);
 	/* Zephyr passes boot_set_next()'s bootutil code through: positive (BOOT_EFLASH, ...) when
-	 * the image trailer cannot be read or written. The port returns errno values.
+	 * the image trailer cannot be read or written.
 	 */
-	err = boot_write_img_confirmed();
-	return err > 0 ? -EIO : err;
+	return errno_of(boot_write_img_confirmed());
 }
 
 static const struct xfota_port port = {

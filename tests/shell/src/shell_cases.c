@@ -553,7 +553,7 @@ SHELL_TEST(confirm_failure_at_boot_reports_5_1_errno)
 
 /* boot_write_img_confirmed() in the sdk-zephyr of NCS v3.2.1 returns boot_set_next()'s bootutil
  * code as is, a positive number (BOOT_EFLASH, 1, when the image trailer cannot be read or
- * written). The shell maps it to -EIO, as it maps the modem's positive codes (modem_err()) and as
+ * written). The shell maps it to -EIO, as it maps the modem's positive codes (errno_of()) and as
  * Zephyr's boot_write_img_confirmed_multi() maps any bootutil failure; passed on as is, the FFI
  * would take it for a broken port contract and the host would read 5,1,-22.
  */
