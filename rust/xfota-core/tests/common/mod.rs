@@ -1512,7 +1512,11 @@ fn image_of(modem: bool) -> ImageType {
 
 /// The identity (first 16 bytes of the SHA-256 TLV) of an image, if it has one.
 pub fn identity(image: &[u8]) -> Option<[u8; ID_LEN]> {
-    let v = mcuboot::validate(&mcuboot::slot_with(image));
+    id_of(&mcuboot::validate(&mcuboot::slot_with(image)))
+}
+
+/// The identity in a verdict: the first 16 bytes of its first SHA-256 TLV.
+fn id_of(v: &mcuboot::Verdict) -> Option<[u8; ID_LEN]> {
     v.first_sha.map(|h| {
         let mut id = [0u8; ID_LEN];
         id.copy_from_slice(&h[..ID_LEN]);
@@ -2626,19 +2630,17 @@ impl Harness {
         let same = match r.id {
             None => None,
             Some(want) => {
-                let have = if world.primary_unreadable {
-                    None
-                } else {
-                    identity(&world.primary)
-                };
+                // One validation (a SHA-256 of the slot) for both the identity and `odd`.
+                let verdict = (!world.primary_unreadable)
+                    .then(|| mcuboot::validate(&mcuboot::slot_with(&world.primary)));
+                let have = verdict.as_ref().and_then(id_of);
                 // An odd image (not `plain`, yet accepted by MCUboot: e.g. two equal SHA-256
                 // TLVs, or a header below 32 bytes; a served image the app downloaded during a
                 // test boot is swapped in by the revert) may be refused by a walk stricter than
                 // the identity this model reads, as in verification: the core then says the
                 // identity is unknown and the swap type decides. A `plain` image's identity
                 // must be read.
-                let odd = !world.primary_unreadable
-                    && !mcuboot::validate(&mcuboot::slot_with(&world.primary)).plain;
+                let odd = verdict.as_ref().is_some_and(|v| !v.plain);
                 let have = have.filter(|_| {
                     !(odd && matches!(c.peek(), Some(Ev::Log(Log::IdentityUnknown, _))))
                 });
